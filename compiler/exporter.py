@@ -172,6 +172,7 @@ def build_meta_graph(module):
         for key, value in s.defaults.items():
             tensor_to_proto(value, sd.defaults[key])
     _patch_object_graph(module, mg)
+    _patch_saver(module, mg)
     _patch_stripped_ops(module, mg)
     return mg
 
@@ -223,6 +224,7 @@ def _patch_object_graph(module, mg):
             referenced |= set(node.function.concrete_functions)
         elif kind == "bare_concrete_function":
             referenced.add(node.bare_concrete_function.concrete_function_name)
+    _prune_dropped_variables(module, og)
     lost = sorted(n for n in referenced if n not in module.functions)
     if lost:
         raise SmoptError(f"cannot export: the object graph needs function '{lost[0]}', which the "
@@ -231,31 +233,106 @@ def _patch_object_graph(module, mg):
         del og.concrete_functions[n]
 
 
+def _prune_dropped_variables(module, og):
+    """Remove object-graph variables that a pass dropped (e.g. freeze-variables) and keep the
+    captures of each concrete function in step with its IR arguments."""
+    kept_vars = {v.node_id for v in module.variables}
+    dropped = {i for i, n in enumerate(og.nodes) if n.WhichOneof("kind") == "variable" and i not in kept_vars}
+    remap = {}
+    for i in range(len(og.nodes)):
+        if i not in dropped:
+            remap[i] = len(remap)
+    for name, cf in og.concrete_functions.items():
+        fn = module.functions.get(name)
+        if fn is None:
+            continue
+        ir_bound = [a.attrs["tf_saved_model.bound_input"] for a in fn.args
+                    if isinstance(a.attrs.get("tf_saved_model.bound_input"), int)]
+        if list(cf.bound_inputs) == ir_bound:
+            continue
+        if not set(ir_bound) <= set(cf.bound_inputs):
+            raise SmoptError(f"cannot export: function '{name}' captures objects its object-graph entry "
+                             "does not list")
+        cf.bound_inputs[:] = ir_bound  # a pass removed captures it no longer uses
+    if not dropped:
+        return
+    for cf in og.concrete_functions.values():
+        if any(n in dropped for n in cf.bound_inputs):
+            raise SmoptError("cannot export: a function outside the IR still captures a dropped variable")
+        cf.bound_inputs[:] = [remap[n] for n in cf.bound_inputs]
+    kept = [og.nodes[i] for i in sorted(remap)]
+    for node in kept:
+        for field in ("children", "dependencies"):
+            refs = [(r.node_id, r.local_name) for r in getattr(node, field) if r.node_id not in dropped]
+            del getattr(node, field)[:]
+            for nid, local in refs:
+                getattr(node, field).add(node_id=remap[nid], local_name=local)
+        slots = [s for s in node.slot_variables
+                 if s.original_variable_node_id not in dropped and s.slot_variable_node_id not in dropped]
+        del node.slot_variables[:]
+        for sv in slots:
+            sv.original_variable_node_id = remap[sv.original_variable_node_id]
+            sv.slot_variable_node_id = remap[sv.slot_variable_node_id]
+            node.slot_variables.add().CopyFrom(sv)
+        for key in list(node.saveable_objects):
+            so = node.saveable_objects[key]
+            if so.save_function in dropped or so.restore_function in dropped:
+                del node.saveable_objects[key]
+            else:
+                so.save_function = remap.get(so.save_function, so.save_function)
+                so.restore_function = remap.get(so.restore_function, so.restore_function)
+    new_nodes = [type(n)() for n in kept]
+    for dst, src in zip(new_nodes, kept):
+        dst.CopyFrom(src)
+    del og.nodes[:]
+    og.nodes.extend(new_nodes)
+
+
+def _patch_saver(module, mg):
+    """A saver whose restore op the pipeline removed (a model left without variables) goes:
+    loaders then skip the restore instead of running a missing node."""
+    if not mg.HasField("saver_def") or module.graph is None:
+        return
+    names = {op.name for op in module.graph.ops}
+    restore = mg.saver_def.restore_op_name.split(":")[0].lstrip("^")
+    if restore and restore not in names:
+        if module.variables:
+            raise SmoptError(f"cannot export: the saver's restore op '{restore}' was removed but the "
+                             f"model still has {len(module.variables)} variables")
+        mg.ClearField("saver_def")
+
+
 def _patch_stripped_ops(module, mg):
-    """stripped_op_list must list every op the graph uses (TF checks it on load)."""
-    have = {od.name for od in mg.meta_info_def.stripped_op_list.op}
+    """stripped_op_list lists exactly the ops the graph uses: TF checks it on load, and op
+    defs of ops a pass removed (e.g. the save/restore ops of a frozen model) are dead weight."""
     used = set()
     for fn in module.all_functions():
         used |= {op.type for op in fn.ops if op.type not in module.functions}
-    missing = sorted(used - have)
-    if not missing:
-        return
+    ops = mg.meta_info_def.stripped_op_list.op
+    kept = [od for od in ops if od.name in used]
+    have = {od.name for od in kept}
     from .importer import registered_op_def
-    for name in missing:
+    for name in sorted(used - have):
         od = registered_op_def(name)
         if od is not None:
-            mg.meta_info_def.stripped_op_list.op.add().CopyFrom(od)
+            kept.append(od)
+    kept = [type(od).FromString(od.SerializeToString()) for od in kept]  # detach before clearing
+    del ops[:]
+    ops.extend(sorted(kept, key=lambda od: od.name))
 
 
 def _variables_changed(module):
     return any(v.value is not None for v in module.variables)
 
 
-def _write_variables(module, src_dir, dst_dir):
+def _write_variables(module, src_dir, dst_dir, mg):
     src = os.path.join(src_dir, "variables") if src_dir else None
     dst = os.path.join(dst_dir, "variables")
     if not module.variables:
-        if src and os.path.isdir(src):
+        if not mg.HasField("saver_def") and mg.object_graph_def.nodes \
+                and src and os.path.exists(os.path.join(src, "variables.index")):
+            _write_object_graph_checkpoint(mg.object_graph_def, dst)  # variables were dropped
+        elif src and os.path.isdir(src):
             shutil.copytree(src, dst)
         else:
             os.makedirs(dst)
@@ -292,6 +369,22 @@ def _write_variables(module, src_dir, dst_dir):
     written = os.listdir(dst)
     if not any(f.startswith("variables.index") for f in written):
         raise SmoptError("writing the new checkpoint failed")
+
+
+def _write_object_graph_checkpoint(og, dst):
+    """A checkpoint with no variables, only the object graph: `tf.saved_model.load` restores
+    from `variables/` unconditionally, so a stateless model still needs one."""
+    os.makedirs(dst)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    tog = tfproto.message("tensorflow.TrackableObjectGraph")()
+    for node in og.nodes:
+        t = tog.nodes.add()
+        for ref in node.children:
+            t.children.add(node_id=ref.node_id, local_name=ref.local_name)
+    tf.raw_ops.SaveV2(prefix=os.path.join(dst, "variables"), tensor_names=["_CHECKPOINTABLE_OBJECT_GRAPH"],
+                      shape_and_slices=[""], tensors=[tf.constant(tog.SerializeToString())])
 
 
 def _copy_extras(src_dir, dst_dir):
@@ -337,10 +430,11 @@ def export_saved_model(module, out_dir, overwrite=False, before_publish=None):
     try:
         sm = tfproto.SavedModel()
         sm.saved_model_schema_version = module.attrs.get("tf_saved_model.schema_version", 1)
-        sm.meta_graphs.add().CopyFrom(build_meta_graph(module))
+        mg = sm.meta_graphs.add()
+        mg.CopyFrom(build_meta_graph(module))
         with open(os.path.join(tmp, "saved_model.pb"), "wb") as f:
             f.write(sm.SerializeToString(deterministic=True))
-        _write_variables(module, src_dir, tmp)
+        _write_variables(module, src_dir, tmp, mg)
         _copy_extras(src_dir, tmp)
         if src_dir and os.path.exists(os.path.join(src_dir, "fingerprint.pb")):
             _write_fingerprint(tmp)

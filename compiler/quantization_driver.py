@@ -2,7 +2,7 @@
 
     text = quantization_pipeline(input_dir, module, quantization_options, workdir)
     # e.g. "quantize{method=static_range calibration=/w/quantization/stats.json
-    #       signature-keys=serving_default min-num-elements=0 per-channel=true}"
+    #       signature-keys=serving_default min-num-elements=0 per-channel=true},freeze-variables"
 
 `quantization_options` is a `tensorflow.quantization.QuantizationOptions` message (ours from
 compiler/tfproto, or TF's own: only field names are used) or its text form. `module` is the
@@ -24,7 +24,10 @@ Option semantics follow TensorFlow's quantize_model.py:
 - enable_per_channel_quantization: honoured when set; unset means per-channel (smopt's default:
   more accurate than TF's per-tensor default, at the same storage size).
 - calibration_options.calibration_method: MIN_MAX (default) or AVERAGE_MIN_MAX.
-- freeze_all_variables is not needed: quantized variables stay variables, stored as int8.
+- freeze_all_variables: unset means true, as in TF. `freeze-variables` runs after `quantize`:
+  reads of read-only variables become constants (int8 where quantized) and a model left
+  without state is exported without variables, save/restore functions or saver (the size
+  TF's quantizer reaches). false keeps the variables, the quantized ones stored as int8.
 """
 from __future__ import annotations
 
@@ -177,4 +180,6 @@ def quantization_pipeline(input_dir, module, qopts, workdir=None):
         parts.append(f"calibration={_fmt(stats_path)}")
     parts += [f"signature-keys={','.join(keys)}", f"min-num-elements={min_elems}",
               f"per-channel={'true' if per_channel else 'false'}"]
-    return "quantize{" + " ".join(parts) + "}"
+    text = "quantize{" + " ".join(parts) + "}"
+    freeze = qopts.freeze_all_variables if _has(qopts, "freeze_all_variables") else True
+    return text + ",freeze-variables" if freeze else text

@@ -245,6 +245,12 @@ class VariableAnalysis:
         g = self._group_of[next(iter(paths))]
         return [self._by_path[p] for p in sorted(g)], self.status.get(g, "skip")
 
+    def group_of(self, path):
+        """([Variable, ...] of the group holding variable `path`, status). A variable no handle
+        reaches has nothing to rewrite: status "retype"."""
+        g = self._group_of[path]
+        return [self._by_path[p] for p in sorted(g)], self.status.get(g, "retype")
+
     def values_of(self, variables):
         """Every resource value known to hold one of `variables` (a group)."""
         group = {v.path for v in variables}

@@ -108,3 +108,17 @@ def run_signature(model_dir, inputs, key="serving_default"):
 def variables_bytes(model_dir):
     d = os.path.join(model_dir, "variables")
     return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+
+
+def model_bytes(model_dir):
+    """saved_model.pb + variables/: what a server loads."""
+    return os.path.getsize(os.path.join(model_dir, "saved_model.pb")) + variables_bytes(model_dir)
+
+
+def meta_graph(model_dir):
+    """The SavedModel's MetaGraphDef (TensorFlow's own proto classes)."""
+    from tensorflow.core.protobuf import saved_model_pb2
+    sm = saved_model_pb2.SavedModel()
+    with open(os.path.join(model_dir, "saved_model.pb"), "rb") as f:
+        sm.ParseFromString(f.read())
+    return sm.meta_graphs[0]

@@ -5,6 +5,11 @@ Models (tests/models_quant.py): a tf.nn CNN (Conv2D+BiasAdd+Relu, strided Conv2D
 DepthwiseConv2dNative, MatMul) and a Keras Dense MLP. Representative datasets are written with
 TensorFlow's `tf.quantization.experimental.TfRecordRepresentativeDatasetSaver`.
 
+Variables: as in TensorFlow's quantizer, `freeze_all_variables` defaults to true, so the
+converted models hold their (int8) weights as constants and no variables; the variable path
+(int8 checkpoint entries restored by the retyped restore function) is tested with
+`freeze_all_variables: false`.
+
 Stated error bounds (outputs of magnitude ~1-2, inputs like the calibration data), relative
 to max|float output|: max-abs error <= 5% and mean-abs error <= 1.5% for every method; the
 integer arithmetic itself is checked exactly against an independent numpy/TF re-computation.
@@ -75,18 +80,19 @@ def mlp(qdir):
 
 @pytest.fixture(scope="module")
 def converted(qdir, cnn, mlp):
-    """converted(model, method) -> output dir (converted once per module)."""
+    """converted(model, method, freeze=True) -> output dir (converted once per module)."""
     from compiler.convert import convert
     cache = {}
     models = {"cnn": cnn, "mlp": mlp}
 
-    def get(model, method):
-        if (model, method) not in cache:
+    def get(model, method, freeze=True):
+        if (model, method, freeze) not in cache:
             src, ds = models[model]
-            out = str(qdir / f"{model}_{method}")
-            convert(src, out, converter_options(ds, METHODS[method]), target="cpu")
-            cache[(model, method)] = out
-        return cache[(model, method)]
+            out = str(qdir / f"{model}_{method}{'' if freeze else '_vars'}")
+            extra = "" if freeze else "freeze_all_variables: false"
+            convert(src, out, converter_options(ds, METHODS[method], extra), target="cpu")
+            cache[(model, method, freeze)] = out
+        return cache[(model, method, freeze)]
 
     return get
 
@@ -212,6 +218,11 @@ def test_sites_and_ir_of_static_range(cnn, tmp_path):
         ["Conv2D", "Conv2D", "DepthwiseConv2dNative", "MatMul"]
     text = quantization_pipeline(path, module, qopts_text(ds), str(tmp_path))
     assert text == (f"quantize{{method=static_range calibration={tmp_path}/quantization/stats.json "
+                    "signature-keys=serving_default min-num-elements=0 per-channel=true},freeze-variables")
+    # freeze_all_variables: false keeps the variables (int8 where quantized)
+    text = quantization_pipeline(path, module, qopts_text(ds, extra="freeze_all_variables: false"),
+                                 str(tmp_path))
+    assert text == (f"quantize{{method=static_range calibration={tmp_path}/quantization/stats.json "
                     "signature-keys=serving_default min-num-elements=0 per-channel=true}")
     pm = PassManager(parse_pipeline(text))
     pm.run(module)
@@ -244,23 +255,51 @@ def test_convert_runs_in_tf_within_bounds(converted, cnn, mlp, model, method):
         assert err.max() <= 0.05 * scale, (k, err.max(), scale)
         assert err.mean() <= 0.015 * scale, (k, err.mean(), scale)
         assert err.max() > 0  # something was quantized
-    # int8 weights: variables/ shrinks >= 3x; quantized variables are int8 in the checkpoint.
+    # Frozen (the default): no variables are left, the weights are int8 constants. CNN: 4
+    # weights, the 864-element conv1 kernel only for static range (TF ignores
+    # min_num_elements_for_weights there); MLP: 3, the 640-element head kernel only for
+    # static range. The whole model (saved_model.pb + variables/) shrinks >= 2.5x.
+    r = _tf().train.load_checkpoint(os.path.join(out, "variables", "variables"))
+    assert set(r.get_variable_to_shape_map()) == {"_CHECKPOINTABLE_OBJECT_GRAPH"}
+    mg = mq.meta_graph(out)
+    assert not mg.HasField("saver_def")
+    assert not any(n.op == "VarHandleOp" for n in mg.graph_def.node)
+    int8 = [n.name for f in mg.graph_def.library.function for n in f.node_def
+            if n.op == "Const" and n.attr["value"].tensor.dtype == 6]  # DT_INT8
+    want = {("cnn", "static_range"): 4, ("mlp", "static_range"): 3}.get((model, method), 3 if model == "cnn" else 2)
+    assert len(int8) == want, int8
+    ratio = mq.model_bytes(src) / mq.model_bytes(out)
+    assert ratio >= 2.5, ratio
+
+
+@pytest.mark.parametrize("model", ["cnn", "mlp"])
+@pytest.mark.parametrize("method", list(METHODS))
+def test_convert_keeps_int8_variables_without_freezing(converted, cnn, mlp, model, method):
+    """freeze_all_variables: false: quantized weights stay variables, stored as int8
+    (variables/ shrinks >= 3x), outputs equal the frozen conversion's."""
+    src = {"cnn": cnn, "mlp": mlp}[model][0]
+    out = converted(model, method, freeze=False)
     ratio = mq.variables_bytes(src) / mq.variables_bytes(out)
     assert ratio >= 3.0, ratio
     r = _tf().train.load_checkpoint(os.path.join(out, "variables", "variables"))
     dtypes = {k: v.name for k, v in r.get_variable_to_dtype_map().items() if "VARIABLE_VALUE" in k}
-    # CNN: 4 weights, the 864-element conv1 kernel only for static range (TF ignores
-    # min_num_elements_for_weights there). MLP: Keras lists each weight twice (two checkpoint
-    # entries, one graph handle); the 640-element head kernel only for static range.
+    # MLP: Keras lists each weight twice (two checkpoint entries, one graph handle).
     want = {("cnn", "static_range"): 4, ("mlp", "static_range"): 6}.get((model, method), 3 if model == "cnn" else 4)
     assert sum(d == "int8" for d in dtypes.values()) == want, dtypes
+    assert mq.meta_graph(out).HasField("saver_def")
+    x = _test_inputs(model, src)
+    frozen, kept = mq.run_signature(converted(model, method), x), mq.run_signature(out, x)
+    for k in frozen:
+        assert np.array_equal(frozen[k], kept[k]), k
 
 
-def test_tf1_session_loader_restores_int8_checkpoint(converted, mlp):
-    """TF Serving's path: the graph's restore op runs the (retyped) __traced_restore function."""
+@pytest.mark.parametrize("freeze", [False, True])
+def test_tf1_session_loader_runs_the_converted_model(converted, mlp, freeze):
+    """TF Serving's path. With variables, the graph's restore op runs the (retyped)
+    __traced_restore function; frozen, there is no saver and the loader skips the restore."""
     tf = _tf()
     src, _ = mlp
-    out = converted("mlp", "static_range")
+    out = converted("mlp", "static_range", freeze=freeze)
     x = _test_inputs("mlp", src)
     g = tf.Graph()
     with g.as_default(), tf.compat.v1.Session(graph=g) as sess:
@@ -331,7 +370,7 @@ def test_static_range_integer_arithmetic_is_exact(tmp_path):
     samples = [{"x": rng.uniform(-1, 2, (2, 6, 6, 2)).astype(np.float32)} for _ in range(4)]
     ds = mq.write_dataset(str(tmp_path / "tiny.tfrecord"), samples)
     out = str(tmp_path / "tiny_q")
-    convert(src, out, converter_options(ds), target="cpu")
+    convert(src, out, converter_options(ds, extra="freeze_all_variables: false"), target="cpu")
     # Independent re-computation, calibration ranges included.
     xs = np.concatenate([s["x"] for s in samples])
     kq, ks = _ref_weight(w["k"], 3)
@@ -402,7 +441,8 @@ def test_bad_inputs_give_one_clear_line(cnn, tmp_path):
     from compiler.importer import import_saved_model
     from compiler.quantization_driver import quantization_pipeline
     assert quantization_pipeline(path, import_saved_model(path), qopts_text(None, "METHOD_DYNAMIC_RANGE_INT8")) == \
-        "quantize{method=dynamic_range signature-keys=serving_default min-num-elements=1024 per-channel=true}"
+        "quantize{method=dynamic_range signature-keys=serving_default min-num-elements=1024 per-channel=true}" \
+        ",freeze-variables"
 
 
 def test_cli_reports_a_missing_tfrecord_in_one_line(cnn, tmp_path):
@@ -414,3 +454,23 @@ def test_cli_reports_a_missing_tfrecord_in_one_line(cnn, tmp_path):
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and "gone.tfrecord" in lines[0] and "does not exist" in lines[0], r.stderr
     assert not out.exists()
+
+
+def test_frozen_model_keeps_its_endpoints_and_reimports(converted, mlp, tmp_path):
+    """Freezing rewrites the captures of exported functions (the object graph's bound_inputs):
+    the Keras `serve` endpoint still runs, and smopt lifts its own output again."""
+    tf = _tf()
+    from compiler.importer import import_saved_model
+    src, _ = mlp
+    out = converted("mlp", "weight_only")
+    x = _test_inputs("mlp", src)
+    loaded = tf.saved_model.load(out)
+    via_endpoint = loaded.serve(tf.constant(next(iter(x.values())))).numpy()
+    via_signature = next(iter(loaded.signatures["serving_default"](**{k: tf.constant(v) for k, v in x.items()})
+                              .values())).numpy()
+    assert np.array_equal(via_endpoint, via_signature)
+    module = import_saved_model(out)
+    assert module.variables == [] and set(module.signatures) == {"serve", "serving_default"}
+    from compiler.exporter import export_saved_model
+    again = export_saved_model(module, str(tmp_path / "again"))
+    assert np.array_equal(mq.run_signature(again, x)["output_0"], via_signature)

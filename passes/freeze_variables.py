@@ -1,0 +1,307 @@
+"""freeze-variables: read-only variables become constants; unread variables leave the model.
+
+    freeze-variables{drop-unused=true}
+
+What TensorFlow's quantizer does with `freeze_all_variables` (its default) and what MLIR's
+`tf-saved-model-freeze-variables` does, on smopt's IR:
+
+1. Freeze. `passes/quantize_variables.VariableAnalysis` links every resource value to the
+   variable(s) it can hold. A variable group (Keras exports list one weight under two
+   object-graph paths) is frozen when the analysis understands every use and none writes it
+   at run time outside the checkpoint functions and the main graph's initializers (status
+   "retype" or "freeze"), and its members hold equal values. Then, in every library function
+   except the checkpoint functions, `ReadVariableOp` becomes a `Const` of the current value
+   (the int8 value after `quantize`, keeping the quantized element type),
+   `ResourceGather`/`ResourceGatherNd` become `GatherV2`/`GatherNd` of that constant, and
+   `VarIsInitializedOp`/`VariableShape` become constants. Node names, control inputs and
+   control users are kept.
+
+2. Drop (`drop-unused`, default on). Resource arguments that no longer have uses are removed
+   from functions, with the matching operands (and `Tin` entries) of every call op, until
+   nothing changes: captured arguments (`tf_saved_model.bound_input`) of frozen variables,
+   and unbound ones of functions that only call ops reference (If/While bodies and other
+   function-valued attributes keep their signatures). If afterwards every variable of the
+   module is frozen, no library function outside the checkpoint functions touches a handle,
+   and the checkpoint holds nothing but these variables (every `SaveV2` tensor name is a
+   variable's key or `_CHECKPOINTABLE_OBJECT_GRAPH`; a lookup table or other saveable keeps
+   the model stateful), the model becomes stateless: the variables, their `VarHandleOp`s and
+   initializers in the main graph, the save/restore calls, the checkpoint functions and the
+   saver's filename placeholder go. Export then prunes the object graph's variable nodes,
+   writes a checkpoint holding only the object graph and leaves out the `saver_def` (TF
+   Serving skips the restore without one; `tf.saved_model.load` still finds `variables/`).
+   Otherwise nothing is dropped: frozen reads are constants, the variables stay stored.
+
+Statistics: reads (and gathers) frozen, variables frozen, arguments removed, variables dropped.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ir import types as T
+from ir.attributes import FuncAttr
+from ir.core import CALL_OPS, Op, OpResult, make_const
+
+from .quantize_variables import VariableAnalysis
+from .registry import Option, Pass, register
+
+_CHECKPOINT_OPS = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints"})
+_OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
+def checkpoint_functions(module):
+    """Names of the functions that save or restore the checkpoint (TF2's `_traced_save/restore`)."""
+    return {name for name, fn in module.functions.items() if any(op.type in _CHECKPOINT_OPS for op in fn.ops)}
+
+
+def _is_resource(v):
+    return isinstance(v.type, T.TensorType) and v.type.dtype is T.resource
+
+
+def _const_names(op):
+    from .quantize_variables import _const_strings
+    return _const_strings(op.operands[1]) if len(op.operands) > 1 else None
+
+
+@register
+class FreezeVariables(Pass):
+    name = "freeze-variables"
+    title = "FreezeVariables"
+    summary = "Replace reads of read-only variables by constants and drop variables nothing reads"
+    options = (Option("drop-unused", bool, True,
+                      "remove dead captured arguments and, when the model becomes stateless, the "
+                      "variables and checkpoint functions"),)
+    statistics = (("num-frozen-reads", "Number of variable reads replaced by constants"),
+                  ("num-frozen-variables", "Number of variables whose reads became constants"),
+                  ("num-removed-arguments", "Number of dead resource arguments removed"),
+                  ("num-dropped-variables", "Number of variables removed from the model"))
+
+    def run(self, module):
+        if not module.variables:
+            return
+        self.module = module
+        self.ckpt = checkpoint_functions(module)
+        ana = VariableAnalysis(module)
+        frozen = []          # variable groups (lists of Variable)
+        seen = set()
+        for v in module.variables:
+            group, status = ana.group_of(v.path)
+            if id(group[0]) in seen:
+                continue
+            seen.add(id(group[0]))
+            if status not in ("retype", "freeze"):
+                continue
+            value = self._group_value(group)
+            if value is None:
+                continue
+            self._freeze_group(ana, group, value)
+            frozen.append(group)
+            self.bump("num-frozen-variables", len(group))
+        if self.drop_unused and frozen:
+            frozen_paths = {v.path for g in frozen for v in g}
+            self._remove_dead_arguments(frozen_paths)
+            if self._can_drop(frozen_paths):
+                self._drop_all(frozen_paths)
+
+    # ---- freezing -----------------------------------------------------------------------
+    def _group_value(self, group):
+        try:
+            values = [np.asarray(self.module.read_variable(v)) for v in group]
+        except LookupError:
+            return None
+        first = values[0]
+        for other in values[1:]:
+            if other.shape != first.shape or other.dtype != first.dtype or not np.array_equal(
+                    other, first, equal_nan=first.dtype.kind == "f"):
+                return None
+        return first.astype(group[0].type.dtype.np, copy=False)
+
+    def _freeze_group(self, ana, group, value):
+        element = group[0].type.element
+        for h in ana.values_of(group):
+            for user, idx in list(h.uses):
+                if not isinstance(user, Op) or idx != 0 or user.parent is None:
+                    continue
+                fn = user.parent
+                if fn.is_graph or fn.name in self.ckpt:
+                    continue
+                if user.type == "ReadVariableOp":
+                    self._replace(user, make_const(value, user.name, user.results[0].type.element))
+                elif user.type in ("ResourceGather", "ResourceGatherNd"):
+                    self._freeze_gather(user, value, element)
+                elif user.type == "VarIsInitializedOp":
+                    self._replace(user, make_const(np.array(True), user.name))
+                elif user.type == "VariableShape":
+                    out = user.attrs.get("out_type", T.int32)
+                    self._replace(user, make_const(np.array(value.shape, dtype=out.np), user.name))
+                elif user.type == "DisableCopyOnRead" and not user.control.uses:
+                    user.erase()
+
+    def _replace(self, old, new):
+        """Put `new` where `old` is: same name, control inputs, result and control users."""
+        fn = old.parent
+        name = old.name
+        new.name = name + "/frozen"
+        fn.insert_before(old, new)
+        for c in old.control_inputs:
+            new.add_control_input(c)
+        if old.results:
+            old.results[0].replace_all_uses_with(new.results[0])
+        old.control.replace_all_uses_with(new.control)
+        if old.device:
+            new.device = old.device
+        old.erase()
+        fn.rename_op(new, name)
+        self.bump("num-frozen-reads")
+
+    def _freeze_gather(self, op, value, element):
+        fn = op.parent
+        params = make_const(value, op.name + "/frozen_params", element)
+        fn.insert_before(op, params)
+        tind = op.attrs.get("Tindices", T.int32)
+        if op.type == "ResourceGather":
+            axis = make_const(np.array(0, dtype=np.int32), op.name + "/axis")
+            fn.insert_before(op, axis)
+            attrs = {"Tparams": params.result.type.dtype, "Tindices": tind, "Taxis": T.int32,
+                     "batch_dims": op.attrs.get("batch_dims", 0)}
+            new = Op("GatherV2", [params.result, op.operands[1], axis.result], [op.results[0].type],
+                     attrs, op.name)
+        else:
+            new = Op("GatherNd", [params.result, op.operands[1]], [op.results[0].type],
+                     {"Tparams": params.result.type.dtype, "Tindices": tind}, op.name)
+        self._replace(op, new)
+
+    # ---- dead arguments -----------------------------------------------------------------
+    def _call_sites(self):
+        """function name -> [call op], or None for functions referenced other than by calls."""
+        sites = {name: [] for name in self.module.functions}
+        for fn in self.module.all_functions():
+            for op in fn.ops:
+                if op.type in sites:
+                    sites[op.type].append(op)
+                for key, val in op.attrs.items():
+                    for name in _func_names(val):
+                        if name not in sites or sites[name] is None:
+                            continue
+                        if key == "f" and op.type in CALL_OPS and op.type != "TPUPartitionedCall":
+                            sites[name].append(op)
+                        else:
+                            sites[name] = None
+        return sites
+
+    def _remove_dead_arguments(self, frozen_paths):
+        by_node = {v.node_id: v.path for v in self.module.variables}
+        changed = True
+        while changed:
+            changed = False
+            sites = self._call_sites()
+            for name, fn in self.module.functions.items():
+                if name in self.ckpt:
+                    continue
+                calls = sites.get(name)
+                exported = bool(fn.attrs.get("tf_saved_model.exported"))
+                for arg in reversed(list(fn.args)):
+                    if arg.uses or not _is_resource(arg) or calls is None:
+                        continue
+                    bound = arg.attrs.get("tf_saved_model.bound_input")
+                    if bound is not None:
+                        # a capture: callers outside the IR (the object graph's concrete
+                        # function) get it from bound_inputs, which export rewrites
+                        if by_node.get(bound) not in frozen_paths:
+                            continue
+                    elif exported:
+                        continue  # a user-visible argument of an exported function
+                    for call in calls:
+                        _drop_call_operand(call, arg.index)
+                    fn.erase_argument(arg.index)
+                    self.bump("num-removed-arguments")
+                    changed = True
+
+    # ---- dropping -----------------------------------------------------------------------
+    def _can_drop(self, frozen_paths):
+        m = self.module
+        if any(v.path not in frozen_paths for v in m.variables):
+            return False
+        keys = {v.checkpoint_key for v in m.variables} | {_OBJECT_GRAPH_KEY}
+        for name in self.ckpt:
+            for op in m.functions[name].ops:
+                if op.type == "SaveV2":
+                    names = _const_names(op)
+                    if names is None or any(n not in keys for n in names):
+                        return False
+        # Only the main graph and the checkpoint functions may still touch variables: in the
+        # graph, every user of a VarHandleOp's handle is dropped with it (initializers, the
+        # save/restore calls). A handle a library function still holds -- a capture, or one
+        # the analysis could not attribute (e.g. returned by a call) reaching a variable op --
+        # keeps the model stateful.
+        for name, fn in m.functions.items():
+            if name in self.ckpt:
+                continue
+            if any(_is_resource(a) and a.attrs.get("tf_saved_model.bound_input") is not None for a in fn.args):
+                return False
+            if any(_is_variable_op(op.type) for op in fn.ops):
+                return False
+        return True
+
+    def _drop_all(self, frozen_paths):
+        m = self.module
+        g = m.graph
+        if g is not None:
+            dead = []
+            dead_ids = set()
+            for op in g.ops:
+                if op.type == "VarHandleOp" or any(id(v.op) in dead_ids for v in op.operands
+                                                   if isinstance(v, OpResult)) \
+                        or (op.callee in self.ckpt if op.callee else False):
+                    dead.append(op)
+                    dead_ids.add(id(op))
+            # control users that survive just lose the edge
+            for op in dead:
+                for user, idx in list(op.control.uses):
+                    if isinstance(user, Op) and id(user) not in dead_ids:
+                        user.remove_control_input(op.control)
+            g.remove_ops(dead)
+            wanted = {t.split(":")[0] for s in m.signatures.values() for _, t, _ in s.inputs + s.outputs}
+            unused = [op for op in g.ops if op.type in ("Placeholder", "Const") and not op.has_uses
+                      and op.name not in wanted]
+            g.remove_ops(unused)
+        refs = set()
+        for fn in m.all_functions():
+            for op in fn.ops:
+                if op.callee:
+                    refs.add(op.callee)
+        for name in sorted(self.ckpt):
+            if name not in refs and name in m.functions and name not in m.aliases.values():
+                m.remove_function(name)
+        self.bump("num-dropped-variables", len(m.variables))
+        m.variables = []
+
+
+def _is_variable_op(op_type):
+    return "Variable" in op_type or op_type.startswith("Resource") or op_type in ("VarIsInitializedOp",
+                                                                                   "DisableCopyOnRead")
+
+
+def _func_names(val):
+    if isinstance(val, FuncAttr):
+        yield val.name
+    elif isinstance(val, (list, tuple)):
+        for x in val:
+            yield from _func_names(x)
+    elif isinstance(val, dict):
+        for x in val.values():
+            yield from _func_names(x)
+
+
+def _drop_call_operand(call, index):
+    ops = list(call.operands)
+    del ops[index]
+    call.set_operands(ops)
+    tin = call.attrs.get("Tin")
+    if isinstance(tin, list) and index < len(tin):
+        call.attrs["Tin"] = tin[:index] + tin[index + 1:]
+    ro = call.attrs.get("_read_only_resource_inputs")
+    if isinstance(ro, list):  # operand positions: shift those after the removed one
+        call.attrs["_read_only_resource_inputs"] = [i - (i > index) for i in ro if i != index]
+
+
+__all__ = ["FreezeVariables", "checkpoint_functions"]
