@@ -4,7 +4,7 @@ Run with TensorFlow installed (`python tools/regen_tf_data.py`). It writes:
   * compiler/protos/tf_protos.binpb: a FileDescriptorSet with TF's SavedModel-related protos,
     re-packaged under `smopt.` so they can live in the same process as TensorFlow's own
     classes without descriptor-pool clashes (the wire format does not depend on package names).
-  * ir/op_defs.json.gz: the argument structure, attrs and statefulness of every registered op,
+  * ir/op_defs.tsv.gz: the argument structure, attrs and statefulness of every registered op,
     which the importer needs to resolve `node:out_arg:index` references and result dtypes.
   * compiler/protos/op_list.binpb.gz: the full OpDefs, for the exporter's stripped_op_list.
   * compiler/protos/converter_options.binpb: ConverterOptions compiled with protoc
@@ -12,7 +12,6 @@ Run with TensorFlow installed (`python tools/regen_tf_data.py`). It writes:
 """
 import gzip
 import importlib
-import json
 import os
 import sys
 
@@ -128,9 +127,8 @@ def main():
     with gzip.GzipFile(path, "wb", mtime=0) as f:
         f.write(oplist)
     print(f"wrote {path}")
-    path = os.path.join(ROOT, "ir", "op_defs.json.gz")
-    with gzip.GzipFile(path, "wb", mtime=0) as f:
-        f.write(json.dumps(table, sort_keys=True, separators=(",", ":")).encode())
+    from ir.opdefs import _PATH as path, write_table
+    write_table(table, path)
     print(f"wrote {path}: {len(table)} ops")
 
 
