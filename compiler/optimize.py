@@ -10,7 +10,8 @@ Flags (seed 000, "Flags für die Modelloptimierung") -> pipeline (`optimize_pipe
   then `quantize{method=weight_only}` (int8 weights, float activations) -- each only when the
   pass is registered in this build; both change numerics slightly (test the accuracy, as the
   runtime's documentation says);
-- `allow_precompilation`: `xla-cluster{device=<target_device>}` (XLA auto-clustering into
+- `allow_precompilation`: `inline` first (see `optimize_pipeline`), then
+  `xla-cluster{device=<target_device>}` (XLA auto-clustering into
   `_XlaMustCompile` functions), plus a warm-up file `assets.extra/tf_serving_warmup_requests`
   (TF Serving's format: a TFRecord file of `tensorflow.serving.PredictionLog` records holding
   a PredictRequest) with one request per warm-up batch size and signature, so that the
@@ -45,19 +46,31 @@ WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 
 def optimize_pipeline(allow_precompilation=False, allow_compression=False, disable_optimizer=False,
                       target_device="cpu"):
-    """The `-p` pipeline text for the runtime's flags (passes missing from this build are left out)."""
+    """The `-p` pipeline text for the runtime's flags (passes missing from this build are left out).
+
+    With `allow_precompilation` the pipeline starts with `inline` (before the cleanups, which
+    then also see the inlined bodies): xla-cluster cannot form a cluster across a call
+    boundary, so compilable work on both sides of a call to a partly compilable function (one
+    with string ops, say) would become separate clusters, each an XLA launch per inference,
+    where TensorFlow's own auto-clustering, which runs on the inlined graph of the executed
+    function, forms one. Calls to `_noinline`, `_XlaMustCompile` and aliased functions stay
+    calls (inline's defaults); inlining keeps every output bit-identical.
+    """
     if target_device not in TARGET_DEVICES:
         raise SmoptError(f"unknown --target_device '{target_device}' (expected cpu or gpu)")
     if disable_optimizer:
         return ""
     registry = load_all()
-    stages = [p for p in CLEANUP if p in registry]
+    precompile = allow_precompilation and "xla-cluster" in registry
+    # Cluster over the inlined graph, as TF's auto-clustering does (see the docstring).
+    stages = ["inline"] if precompile and "inline" in registry else []
+    stages += [p for p in CLEANUP if p in registry]
     if allow_compression:
         if "prune-weights" in registry:
             stages.append("prune-weights")
         if "quantize" in registry:
             stages.append("quantize{method=weight_only signature-keys=}")
-    if allow_precompilation and "xla-cluster" in registry:
+    if precompile:
         stages.append(f"xla-cluster{{device={target_device}}}")
     return ",".join(stages)
 

@@ -18,7 +18,15 @@ The algorithm follows TensorFlow's mark_for_compilation_pass:
    becomes a new function with `_XlaMustCompile = true` and `_noinline = true`, called by a
    (Stateful)PartitionedCall where its ops were. Control inputs into the cluster become
    control inputs of the call; dependents on member ops' control tokens wait on the call.
-   A clustered Const that is also used outside keeps a copy outside the cluster.
+   A clustered Const that is also used outside keeps a copy outside the cluster; a small
+   Const (at most 1024 elements, no control inputs) defined outside a cluster that uses it
+   (left out of every cluster, or a member of another cluster, as after CSE merges equal
+   constants of several clusters) is copied into the cluster instead of becoming an
+   argument of the call: XLA folds it, and the call has no extra per-inference operand.
+
+Clusters never span a call boundary: compilable work on both sides of a call to a partly
+compilable function stays in separate clusters. TensorFlow clusters the inlined graph, so run
+`inline` first to get its clusters (smopt-optimize's precompilation pipeline does).
 
 Functions reached from clustered ops are compiled as part of their cluster and are not
 clustered themselves. The main graph is left alone.
@@ -51,6 +59,7 @@ _FREE_OPS = frozenset({"Identity", "IdentityN", "Const", "NoOp"})
 _SHAPE_CONSUMERS = frozenset({"Shape", "Rank", "Size"})
 _BAD_DTYPES = frozenset({"string", "variant"})
 _MAX_DEPTH = 10
+_MAX_COPIED_CONST_ELEMENTS = 1024
 
 
 def xla_issues(op, module, device):
@@ -332,6 +341,7 @@ class XlaCluster(Pass):
             raise PassError(f"min-cluster-size and max-cluster-size must not be negative "
                             f"(got {self.min_cluster_size} and {self.max_cluster_size})")
         self.comp = Compilability(module, self.device)
+        self._copy_names = {}
         self.effects = SideEffects(module)
         cg = module.call_graph()
         order = _callers_first(cg, list(module.functions))
@@ -343,10 +353,13 @@ class XlaCluster(Pass):
             if fn.attrs.get("_XlaMustCompile") is True:
                 inside |= cg.reachable(name)
                 continue
-            for cluster_ops in self.find_clusters(fn):
+            clusters = self.find_clusters(fn)
+            pending = {id(op) for ops in clusters for op in ops}
+            for cluster_ops in clusters:
+                pending -= {id(op) for op in cluster_ops}
                 for op in cluster_ops:
                     inside |= self.comp.reached_functions(op)
-                self.outline(module, fn, cluster_ops)
+                self.outline(module, fn, cluster_ops, keep=pending)
 
     # ---- clustering ---------------------------------------------------------------------
     def find_clusters(self, fn):
@@ -426,7 +439,46 @@ class XlaCluster(Pass):
         return out
 
     # ---- outlining ----------------------------------------------------------------------
-    def outline(self, module, fn, cluster_ops):
+    def copy_in_constants(self, fn, cluster_ops, keep=frozenset()):
+        """`cluster_ops` plus copies of the small constants they use from outside the cluster
+        (their uses inside are redirected to the copies). An original left without any use
+        is erased unless it is in `keep` (a cluster still to be outlined)."""
+        member = {id(op) for op in cluster_ops}
+        devices = {op.device for op in cluster_ops if op.device}
+        copies, sources = {}, []
+        for op in cluster_ops:
+            for idx, v in enumerate(op.operands):
+                src = v.op if isinstance(v, OpResult) else None
+                if src is None or id(src) in member or not self._copyable_const(src, devices):
+                    continue
+                copy = copies.get(id(src))
+                if copy is None:
+                    copy = clone_op(src, {}, src.name)
+                    fn.insert_before(op, copy, uniquify=True)
+                    copies[id(src)] = copy
+                    sources.append(src)
+                op.set_operand(idx, copy.results[0])
+        dead = [src for src in sources if id(src) not in keep and src.parent is fn
+                and not src.results[0].uses and not src.control.uses]
+        if dead:
+            fn.remove_ops(dead)
+        for src in sources:     # inside the cluster a copy may take its original's node name
+            self._copy_names[id(copies[id(src)])] = src.name
+        return list(copies.values()) + list(cluster_ops)
+
+    def _copyable_const(self, op, devices):
+        if op.type != "Const" or op.control_inputs or not op.results:
+            return False
+        t = op.results[0].type
+        n = t.num_elements if isinstance(t, T.TensorType) else None
+        if n is None or n > _MAX_COPIED_CONST_ELEMENTS:
+            return False
+        if op.device and devices != {op.device}:   # a copy must not move the call elsewhere
+            return False
+        return self.comp.ok(op)
+
+    def outline(self, module, fn, cluster_ops, keep=frozenset()):
+        cluster_ops = self.copy_in_constants(fn, cluster_ops, keep)
         member = {id(op) for op in cluster_ops}
 
         def external_user(u):
@@ -468,7 +520,7 @@ class XlaCluster(Pass):
         for i, v in enumerate(inputs):
             vmap[v] = body.add_argument(f"arg_{i}", v.type)
         for op in cluster_ops:
-            new = clone_op(op, vmap, op.name)
+            new = clone_op(op, vmap, self._copy_names.pop(id(op), op.name))
             for c in list(new.control_inputs):
                 if c.op.parent is not body:
                     new.remove_control_input(c)

@@ -8,6 +8,9 @@ for its serving signature. TensorFlow is imported inside the builders only. Mode
 - `cnn`: a small CNN written with tf.nn ops (conv2d, bias_add, relu, max_pool, matmul).
 - `control_flow`: tf.cond with real work in both branches and a tf.while_loop.
 - `string_middle`: numeric work, a string round trip (as_string / to_number), numeric work.
+- `nested_calls`: numeric work around a nested tf.function (its own FunctionDef, called by a
+  PartitionedCall) that does numeric work, a string round trip, numeric work: clusters that
+  span the call boundary only form when the call is inlined first.
 - `wide_deep`: a Wide & Deep tabular model: string features through vocabulary lookups
   (StaticHashTable, as StringLookup builds), hashing (to_hash_bucket_fast) and embedding
   tables (one large), numeric features normalized, a wide linear part and an MLP.
@@ -142,6 +145,36 @@ def build_string_middle(path):
     return path
 
 
+def build_nested_calls(path):
+    tf = _tf()
+    rng = _rng(6)
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w1 = tf.Variable(rng.standard_normal((6, 5)).astype(np.float32) * 0.5, name="w1")
+            self.w2 = tf.Variable(rng.standard_normal((5, 4)).astype(np.float32) * 0.5, name="w2")
+
+        @tf.function
+        def text_roundtrip(self, h):
+            # numeric work, integers as text and back, numeric work: inside its own function
+            h = tf.round(tf.nn.relu(h * 0.5 + 0.25) * 100.0)
+            s = tf.strings.as_string(h, precision=0)
+            back = tf.strings.to_number(s, tf.float32) / 100.0
+            return tf.sigmoid(back * 2.0 - 1.0), s
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32)])
+        def serve(self, x):
+            h = tf.tanh(tf.matmul(x, self.w1) + 1.0) * 2.0
+            back, s = self.text_roundtrip(h)
+            out = tf.nn.softmax(tf.tanh(tf.matmul(back, self.w2)) * 3.0 + 1.0)
+            return {"out": out, "text": s}
+
+    m = Model()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serve})
+    return path
+
+
 def build_wide_deep(path):
     tf = _tf()
     rng = _rng(5)
@@ -224,6 +257,7 @@ BUILDERS = {
     "cnn": build_cnn,
     "control_flow": build_control_flow,
     "string_middle": build_string_middle,
+    "nested_calls": build_nested_calls,
     "wide_deep": build_wide_deep,
 }
 
@@ -239,6 +273,8 @@ def inputs(name, batch=4, seed=0):
         return {"x": rng.standard_normal((batch, 6)).astype(np.float32), "steps": np.int32(3)}
     if name == "string_middle":
         return {"x": rng.standard_normal((batch, 5)).astype(np.float32)}
+    if name == "nested_calls":
+        return {"x": rng.standard_normal((batch, 6)).astype(np.float32)}
     if name == "wide_deep":
         pick = lambda xs: np.array([xs[i].encode() for i in rng.integers(0, len(xs), batch)])  # noqa: E731
         return {"country": np.array([c.upper().encode() for c in pick(COUNTRIES + ["xx"]).astype(str)]),

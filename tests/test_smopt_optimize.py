@@ -91,7 +91,9 @@ def test_pipeline_for_flags():
     load_all()
     assert optimize_pipeline() == "canonicalize,cse,dce"
     assert optimize_pipeline(allow_precompilation=True, target_device="gpu") == \
-        "canonicalize,cse,dce,xla-cluster{device=gpu}"
+        "inline,canonicalize,cse,dce,xla-cluster{device=gpu}"
+    # inline only comes with precompilation (clusters then span former call boundaries)
+    assert optimize_pipeline(allow_precompilation=True, allow_compression=True).startswith("inline,canonicalize,")
     comp = optimize_pipeline(allow_compression=True)
     if "prune-weights" in REGISTRY and "quantize" in REGISTRY:
         assert comp == "canonicalize,cse,dce,prune-weights,quantize{method=weight_only signature-keys=}"
@@ -100,7 +102,7 @@ def test_pipeline_for_flags():
 
 def test_print_pipeline_cli(capsys):
     assert main(["--print_pipeline", "--allow_precompilation=true", "--target_device", "gpu"]) == 0
-    assert capsys.readouterr().out.strip() == "canonicalize,cse,dce,xla-cluster{device=gpu}"
+    assert capsys.readouterr().out.strip() == "inline,canonicalize,cse,dce,xla-cluster{device=gpu}"
     assert main(["--print_pipeline", "--allow_precompilation", "--disable_optimizer=True"]) == 0
     assert capsys.readouterr().out.strip() == ""
 
@@ -129,7 +131,7 @@ def test_all_flags(mlp, tmp_path, capsys):
                "--warmup_batch_sizes=1,8", "--pass-statistics"])
     err = capsys.readouterr().err
     assert rc == 0, err
-    assert "smopt-optimize: pipeline: canonicalize,cse,dce" in err and "xla-cluster{device=cpu}" in err
+    assert "smopt-optimize: pipeline: inline,canonicalize,cse,dce" in err and "xla-cluster{device=cpu}" in err
     assert "smopt-optimize: wrote 2 warm-up requests (batch sizes 1,8; signatures serving_default)" in err
     fdefs = _functions(out)
     assert any(f.attr["_XlaMustCompile"].b for f in fdefs), "no XLA cluster in the output"
@@ -147,6 +149,25 @@ def test_all_flags(mlp, tmp_path, capsys):
     loaded = tf.saved_model.load(out)
     for sig, inputs in warm:
         assert loaded.signatures[sig](**inputs)["logits"].shape[0] == inputs["x"].shape[0]
+
+
+def test_precompilation_clusters_across_call_boundaries(tmp_path, capsys):
+    """A model whose serving function calls a partly compilable function (string ops in the
+    middle): the precompilation pipeline inlines first, so the signature runs two XLA
+    clusters (TensorFlow's auto-clustering forms two too) instead of four; outputs within 1e-5."""
+    from compiler.importer import import_saved_model
+    from tests import models_runtime as mr
+    src = mr.build("nested_calls", str(tmp_path / "src"))
+    out = str(tmp_path / "opt")
+    assert main(["--input_model_dir", src, "--output_model_dir", out, "--allow_precompilation"]) == 0, \
+        capsys.readouterr().err
+    m = import_saved_model(out)
+    cg = m.call_graph()
+    root = m.signatures["serving_default"].function
+    executed = [n for n in {root} | cg.reachable(root) if m.functions[n].attrs.get("_XlaMustCompile")]
+    assert len(executed) == 2, executed
+    mr.assert_outputs_close(mr.run_serving(src, "nested_calls", batch=5),
+                            mr.run_serving(out, "nested_calls", batch=5), 1e-5)
 
 
 def test_default_flags_keep_outputs_bit_identical(mlp, tmp_path, capsys):

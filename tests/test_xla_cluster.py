@@ -18,6 +18,7 @@ from compiler.importer import import_saved_model
 from compiler.pass_manager import PassManager
 from ir import types as T
 from ir import verify
+from ir.core import OpResult
 from passes.registry import parse_pipeline
 from passes.xla_cluster import Compilability, CycleGraph
 
@@ -50,7 +51,7 @@ def _compiled_ops(m, fn):
     return [op for n in names for op in m.functions[n].ops]
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "control_flow", "string_middle", "wide_deep"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "control_flow", "string_middle", "nested_calls", "wide_deep"])
 def test_clustered_model_matches_tensorflow(runtime_model, tmp_path, name):
     src = runtime_model(name)
     m, stats = _cluster(src)
@@ -138,6 +139,69 @@ sys.stderr.write("=== clustered done ===\\n"); sys.stderr.flush()
     before, _, after = r.stderr.partition("=== original done ===")
     assert "Compiled cluster using XLA" not in before
     assert "Compiled cluster using XLA" in after.partition("=== clustered done ===")[0]
+
+
+def _executed_clusters(m, signature="serving_default"):
+    """Cluster functions reachable from a signature's function (what a call of it runs)."""
+    cg = m.call_graph()
+    root = m.signatures[signature].function
+    return sorted(n for n in {root} | cg.reachable(root) if m.functions[n].attrs.get("smopt.xla_cluster"))
+
+
+def test_inlining_first_forms_clusters_across_call_boundaries(runtime_model, tmp_path):
+    """nested_calls: numeric work around a call to a function with a string round trip in
+    the middle. Alone, xla-cluster cannot cross the call boundaries: four clusters (four XLA
+    launches) per inference. After inline (smopt-optimize's precompilation pipeline) there are
+    two, as in TensorFlow's own auto-clustering, and no cluster takes a constant as operand."""
+    from compiler.optimize import optimize_pipeline
+    src = runtime_model("nested_calls")
+    alone, _ = _cluster(src)
+    assert len(_executed_clusters(alone)) == 4
+    m, _ = _cluster(src, optimize_pipeline(allow_precompilation=True))
+    executed = _executed_clusters(m)
+    assert len(executed) == 2
+    calls = [op for f in m.functions.values() for op in f.ops if op.callee in executed]
+    assert len(calls) == 2
+    for call in calls:
+        assert not any(isinstance(v, OpResult) and v.op.type == "Const" for v in call.operands), call
+    # each side of the string ops is one cluster: compute ops of caller and callee together
+    compiled = [sorted(op.type for op in _compiled_ops(m, m.functions[n])) for n in executed]
+    assert any({"MatMul", "Tanh", "Relu", "Round"} <= set(c) for c in compiled)
+    assert any({"Sigmoid", "MatMul", "Softmax"} <= set(c) for c in compiled)
+    out = str(tmp_path / "clustered")
+    export_saved_model(m, out)
+    M.assert_outputs_close(M.run_serving(src, "nested_calls"), M.run_serving(out, "nested_calls"), RTOL)
+
+
+def test_shared_constants_are_copied_into_each_cluster(runtime_model):
+    """After inline + cse, the equal constants of both clusters of string_middle are merged
+    into one op; each cluster still gets its own copy, not a call operand."""
+    m, _ = _cluster(runtime_model("string_middle"), "inline,canonicalize,cse,dce,xla-cluster")
+    executed = _executed_clusters(m)
+    assert len(executed) == 2
+    for name in executed:
+        fn = m.functions[name]
+        consts = [op for op in fn.ops if op.type == "Const"]
+        assert consts, name
+        # the only arguments: the variable handle and the data flowing in, no scalars
+        assert not any(a.type.shape is not None and len(a.type.shape) == 0 for a in fn.args), name
+    (call,) = [op for f in m.functions.values() for op in f.ops if op.callee == executed[1]]
+    assert not any(isinstance(v, OpResult) and v.op.type == "Const" for v in call.operands)
+
+
+def test_benchmark_counts_clusters_of_the_executed_signature_only(runtime_model):
+    """The benchmark compares with TF's dump of the executed function: after inlining, the
+    object graph's own copy of `serve` is clustered too but not executed by the signature."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    from xla_clustering_vs_tf import cluster_figures
+    m, stats = _cluster(runtime_model("mlp"), "inline,canonicalize,cse,dce,xla-cluster")
+    figs = cluster_figures(m)
+    assert stats["num-clusters"] == figs["clusters_all_functions"] == 2
+    assert figs["clusters"] == len(_executed_clusters(m)) == 1
+    (name,) = _executed_clusters(m)
+    ops = [op for op in m.functions[name].ops]
+    assert figs["ops_clustered"] == len(ops)
+    assert figs["compute_ops"] == sum(op.type not in ("Identity", "Const", "NoOp") for op in ops) == 15
 
 
 def test_min_cluster_size_statistics(runtime_model):
