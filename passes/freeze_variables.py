@@ -41,7 +41,7 @@ from ir import types as T
 from ir.attributes import FuncAttr
 from ir.core import CALL_OPS, Op, OpResult, make_const
 
-from .quantize_variables import VariableAnalysis
+from .quantize_variables import VariableAnalysis, _const_strings, _is_resource
 from .registry import Option, Pass, register
 
 _CHECKPOINT_OPS = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints"})
@@ -53,12 +53,7 @@ def checkpoint_functions(module):
     return {name for name, fn in module.functions.items() if any(op.type in _CHECKPOINT_OPS for op in fn.ops)}
 
 
-def _is_resource(v):
-    return isinstance(v.type, T.TensorType) and v.type.dtype is T.resource
-
-
 def _const_names(op):
-    from .quantize_variables import _const_strings
     return _const_strings(op.operands[1]) if len(op.operands) > 1 else None
 
 
