@@ -95,7 +95,7 @@ class FreezeVariables(Pass):
             frozen_paths = {v.path for g in frozen for v in g}
             self._remove_dead_arguments(frozen_paths)
             if self._can_drop(frozen_paths):
-                self._drop_all(frozen_paths)
+                self._drop_all()
 
     # ---- freezing -----------------------------------------------------------------------
     def _group_value(self, group):
@@ -237,16 +237,15 @@ class FreezeVariables(Pass):
                 return False
         return True
 
-    def _drop_all(self, frozen_paths):
+    def _drop_all(self):
         m = self.module
         g = m.graph
         if g is not None:
             dead = []
             dead_ids = set()
             for op in g.ops:
-                if op.type == "VarHandleOp" or any(id(v.op) in dead_ids for v in op.operands
-                                                   if isinstance(v, OpResult)) \
-                        or (op.callee in self.ckpt if op.callee else False):
+                if op.type == "VarHandleOp" or op.callee in self.ckpt or any(
+                        isinstance(v, OpResult) and id(v.op) in dead_ids for v in op.operands):
                     dead.append(op)
                     dead_ids.add(id(op))
             # control users that survive just lose the edge
