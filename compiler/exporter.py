@@ -224,13 +224,13 @@ def _patch_object_graph(module, mg):
             referenced |= set(node.function.concrete_functions)
         elif kind == "bare_concrete_function":
             referenced.add(node.bare_concrete_function.concrete_function_name)
-    _prune_dropped_variables(module, og)
     lost = sorted(n for n in referenced if n not in module.functions)
     if lost:
         raise SmoptError(f"cannot export: the object graph needs function '{lost[0]}', which the "
                          "pipeline removed (keep exported functions, e.g. symbol-dce{keep-exported=true})")
-    for n in missing:
+    for n in missing:   # unreferenced now (e.g. merged or dead): their captures do not matter
         del og.concrete_functions[n]
+    _prune_dropped_variables(module, og)
 
 
 def _prune_dropped_variables(module, og):

@@ -5,7 +5,9 @@
 
 Flags (seed 000, "Flags für die Modelloptimierung") -> pipeline (`optimize_pipeline`):
 - optimizer on (default): graph cleanups that keep every output bit-identical
-  (`canonicalize,cse,dce`), then the opt-in optimizations below;
+  (`canonicalize,cse,dce,merge-functions`: the last exports identical functions once, e.g.
+  the signature wrappers Keras writes for `serve` and `serving_default`), then the opt-in
+  optimizations below;
 - `allow_compression`: `prune-weights` (magnitude pruning of large weights to 50% sparsity)
   then `quantize{method=weight_only}` (int8 weights, float activations) -- each only when the
   pass is registered in this build; both change numerics slightly (test the accuracy, as the
@@ -39,7 +41,7 @@ from passes.registry import load_all
 from .errors import SmoptError
 from .convert import run_pipeline
 
-CLEANUP = ("canonicalize", "cse", "dce")
+CLEANUP = ("canonicalize", "cse", "dce", "merge-functions")
 TARGET_DEVICES = ("cpu", "gpu")
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 

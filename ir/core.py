@@ -175,6 +175,19 @@ class Op:
         if new is not None:
             self.add_control_input(new)
 
+    def forward_control_uses(self):
+        """Make the ops that wait on this op's control token wait on its control inputs
+        instead, so that an op without side effects can go. Returns False, changing nothing,
+        when a function's control return holds the token."""
+        users = list(self.control.uses)
+        if any(not isinstance(u, Op) for u, _ in users):
+            return False
+        for u, _ in users:
+            u.remove_control_input(self.control)
+            for c in self.control_inputs:
+                u.add_control_input(c)
+        return True
+
     def drop_all_references(self):
         self.drop_operands()
         for c in list(self.control_inputs):
@@ -264,6 +277,9 @@ class Function:
         arg = self.args[index]
         if arg.uses:
             raise ValueError(f"argument %{arg.name} of @{self.name} still has uses")
+        shapes = self.attrs.get("_input_shapes")
+        if isinstance(shapes, list) and len(shapes) == len(self.args):   # TF's per-argument shapes
+            self.attrs["_input_shapes"] = shapes[:index] + shapes[index + 1:]
         del self.args[index]
         for i, a in enumerate(self.args):
             a.index = i
@@ -568,19 +584,21 @@ class Module:
         f = self.functions.pop(old)
         f.name = new
         self.functions[new] = f
-        mapping = {old: new}
+        self.retarget_function_refs({old: new})
+
+    def retarget_function_refs(self, mapping):
+        """Point every reference to a function named in `mapping` (old -> new) at the new
+        name: direct calls, function-valued attributes, aliases and signatures."""
         for fn in self.all_functions():
             for op in fn.ops:
-                if op.type == old:
-                    op.type = new
+                if op.type in mapping:
+                    op.type = mapping[op.type]
                 for k, v in op.attrs.items():
                     op.attrs[k] = rename_function_refs(v, mapping)
         for a, target in list(self.aliases.items()):
-            if target == old:
-                self.aliases[a] = new
+            self.aliases[a] = mapping.get(target, target)
         for s in self.signatures.values():
-            if s.function == old:
-                s.function = new
+            s.function = mapping.get(s.function, s.function)
 
     def all_functions(self):
         """The main graph (if any) followed by every library function."""

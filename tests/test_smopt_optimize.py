@@ -89,20 +89,20 @@ def _read_warmup(path):
 # ---- flags -> pipeline -----------------------------------------------------------------
 def test_pipeline_for_flags():
     load_all()
-    assert optimize_pipeline() == "canonicalize,cse,dce"
+    assert optimize_pipeline() == "canonicalize,cse,dce,merge-functions"
     assert optimize_pipeline(allow_precompilation=True, target_device="gpu") == \
-        "inline,canonicalize,cse,dce,xla-cluster{device=gpu}"
+        "inline,canonicalize,cse,dce,merge-functions,xla-cluster{device=gpu}"
     # inline only comes with precompilation (clusters then span former call boundaries)
     assert optimize_pipeline(allow_precompilation=True, allow_compression=True).startswith("inline,canonicalize,")
     comp = optimize_pipeline(allow_compression=True)
     if "prune-weights" in REGISTRY and "quantize" in REGISTRY:
-        assert comp == "canonicalize,cse,dce,prune-weights,quantize{method=weight_only signature-keys=}"
+        assert comp == "canonicalize,cse,dce,merge-functions,prune-weights,quantize{method=weight_only signature-keys=}"
     assert optimize_pipeline(True, True, disable_optimizer=True) == ""
 
 
 def test_print_pipeline_cli(capsys):
     assert main(["--print_pipeline", "--allow_precompilation=true", "--target_device", "gpu"]) == 0
-    assert capsys.readouterr().out.strip() == "inline,canonicalize,cse,dce,xla-cluster{device=gpu}"
+    assert capsys.readouterr().out.strip() == "inline,canonicalize,cse,dce,merge-functions,xla-cluster{device=gpu}"
     assert main(["--print_pipeline", "--allow_precompilation", "--disable_optimizer=True"]) == 0
     assert capsys.readouterr().out.strip() == ""
 
@@ -131,7 +131,7 @@ def test_all_flags(mlp, tmp_path, capsys):
                "--warmup_batch_sizes=1,8", "--pass-statistics"])
     err = capsys.readouterr().err
     assert rc == 0, err
-    assert "smopt-optimize: pipeline: inline,canonicalize,cse,dce" in err and "xla-cluster{device=cpu}" in err
+    assert "smopt-optimize: pipeline: inline,canonicalize,cse,dce,merge-functions" in err and "xla-cluster{device=cpu}" in err
     assert "smopt-optimize: wrote 2 warm-up requests (batch sizes 1,8; signatures serving_default)" in err
     fdefs = _functions(out)
     assert any(f.attr["_XlaMustCompile"].b for f in fdefs), "no XLA cluster in the output"
