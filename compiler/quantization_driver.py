@@ -1,8 +1,8 @@
 """TensorFlow `QuantizationOptions` -> the `quantize` pass's pipeline text (calibrating first).
 
     text = quantization_pipeline(input_dir, module, quantization_options, workdir)
-    # e.g. "quantize{method=static_range calibration=/w/quantization/stats.json
-    #       signature-keys=serving_default min-num-elements=0 per-channel=true},freeze-variables"
+    # e.g. "freeze-variables,quantize{method=static_range calibration=/w/quantization/stats.json
+    #       signature-keys=serving_default min-num-elements=0 per-channel=true},merge-functions"
 
 `quantization_options` is a `tensorflow.quantization.QuantizationOptions` message (ours from
 compiler/tfproto, or TF's own: only field names are used) or its text form. `module` is the
@@ -24,10 +24,13 @@ Option semantics follow TensorFlow's quantize_model.py:
 - enable_per_channel_quantization: honoured when set; unset means per-channel (smopt's default:
   more accurate than TF's per-tensor default, at the same storage size).
 - calibration_options.calibration_method: MIN_MAX (default) or AVERAGE_MIN_MAX.
-- freeze_all_variables: unset means true, as in TF. `freeze-variables` runs after `quantize`:
-  reads of read-only variables become constants (int8 where quantized) and a model left
-  without state is exported without variables, save/restore functions or saver (the size
-  TF's quantizer reaches). false keeps the variables, the quantized ones stored as int8.
+- freeze_all_variables: unset means true, as in TF. `freeze-variables` runs before `quantize`:
+  reads of read-only variables become constants (so weights become int8 constants and static
+  range folds constant biases into the int32 accumulator) and a model left without state is
+  exported without variables, save/restore functions or saver (the size TF's quantizer
+  reaches). false keeps the variables, the quantized ones stored as int8.
+- `merge-functions` ends the pipeline: the signature wrappers Keras writes for `serve` and
+  `serving_default` are identical and are exported once.
 """
 from __future__ import annotations
 
@@ -182,4 +185,7 @@ def quantization_pipeline(input_dir, module, qopts, workdir=None):
               f"per-channel={'true' if per_channel else 'false'}"]
     text = "quantize{" + " ".join(parts) + "}"
     freeze = qopts.freeze_all_variables if _has(qopts, "freeze_all_variables") else True
-    return text + ",freeze-variables" if freeze else text
+    # Freezing first hands `quantize` constant biases, which static range folds into the
+    # int32 accumulator; merge-functions: Keras' `serve` and `serving_default` wrappers are
+    # the same function.
+    return ("freeze-variables," if freeze else "") + text + ",merge-functions"

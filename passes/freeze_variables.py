@@ -14,7 +14,8 @@ What TensorFlow's quantizer does with `freeze_all_variables` (its default) and w
    (the int8 value after `quantize`, keeping the quantized element type),
    `ResourceGather`/`ResourceGatherNd` become `GatherV2`/`GatherNd` of that constant, and
    `VarIsInitializedOp`/`VariableShape` become constants. Node names, control inputs and
-   control users are kept.
+   control users are kept; a function's control output naming a read without control inputs
+   is dropped (tf.function lists every stateful op there; a constant needs no waiting for).
 
 2. Drop (`drop-unused`, default on). Resource arguments that no longer have uses are removed
    from functions, with the matching operands (and `Tin` entries) of every call op, until
@@ -142,6 +143,9 @@ class FreezeVariables(Pass):
         if old.results:
             old.results[0].replace_all_uses_with(new.results[0])
         old.control.replace_all_uses_with(new.control)
+        if not new.control_inputs:   # a constant gives a function's control outputs nothing to wait for
+            for f in {id(u): u for u, _ in new.control.uses if not isinstance(u, Op)}.values():
+                f.set_control_rets([(n, t) for n, t in f.control_rets if t is not new.control])
         if old.device:
             new.device = old.device
         old.erase()

@@ -232,6 +232,7 @@ class Quantize(Pass):
         ("num-quantized", "Number of ops quantized"),
         ("num-int8-variables", "Number of variables converted to int8"),
         ("num-int8-constants", "Number of int8 weight constants created"),
+        ("num-folded-biases", "Number of constant biases folded into the int32 accumulator (static range)"),
         ("num-skipped-small", "Number of ops skipped: weight below min-num-elements"),
         ("num-skipped-no-stats", "Number of ops skipped: no calibration statistics"),
         ("num-skipped-unsupported", "Number of ops skipped: weight variable used in ways the pass cannot follow"),
@@ -247,6 +248,7 @@ class Quantize(Pass):
             Stats(self.calibration)  # a given file must at least be readable
         if self.min_num_elements < 0:
             raise PassError(f"min-num-elements must be >= 0, got {self.min_num_elements}")
+        self._shared = {}   # scalar constants shared by the lowerings of a function
         sites = quantizable_sites(module, self.signature_keys)
         analysis = VariableAnalysis(module) if any(s.is_variable for s in sites) else None
         groups = {}
@@ -320,7 +322,7 @@ class Quantize(Pass):
                     if not (isinstance(u, Op) and id(u) in site_ids and i == 1)]
             if not uses:
                 continue
-            b = L.Builder(r.parent, r, r.name, after=True)
+            b = L.Builder(r.parent, r, r.name, after=True, shared=self._shared)
             deq = L.dequantize_weight(b, r.results[0], qtype.scale, qtype.axis)
             for u, i in uses:
                 if isinstance(u, Op):
@@ -344,12 +346,17 @@ class Quantize(Pass):
             old = s.op.operands[1]
             s.op.set_operand(1, c)
             _drop_dead_chain(fn, old.op if isinstance(old, OpResult) else None)
+        for s in group:   # the int8 constant replaced the float one: it takes over its name
+            c = made[id(s.fn)]
+            if not s.is_variable and s.source.parent is None and c.op.name.endswith("/int8") \
+                    and s.fn.unique_op_name(s.source.name) == s.source.name:
+                s.fn.rename_op(c.op, s.source.name)
 
     # ---- ops ----------------------------------------------------------------------------
     def _lower(self, s, scale, axis, q, rng):
         op, fn = s.op, s.fn
         wq = op.operands[1]
-        b = L.Builder(fn, op, op.name)
+        b = L.Builder(fn, op, op.name, shared=self._shared)
         if self.method == "weight_only":
             op.set_operand(1, L.dequantize_weight(b, wq, scale, axis))
             op.attrs["smopt.quantized"] = self.method
@@ -371,30 +378,45 @@ class Quantize(Pass):
             wd = L.dequantize_weight(b, wq, scale, axis)
             core = b.op(op.type, [xd, wd], out_type, dict(attrs), "float_op")
             result = core
-        elif op.type == "MatMul" or op.type.startswith("BatchMatMul"):
-            adj = (op.attrs.get("transpose_a", False), op.attrs.get("transpose_b", False)) if op.type == "MatMul" \
-                else (op.attrs.get("adj_x", False), op.attrs.get("adj_y", False))
-            acc = b.op("BatchMatMulV3", [xq, wq], T.TensorType(T.int32, out_type.shape),
-                       {"Ta": T.int8, "Tb": T.int8, "Tout": T.int32, "adj_x": bool(adj[0]),
-                        "adj_y": bool(adj[1])}, "int8_matmul")
-            core = acc
-            colsum = _matmul_colsum(op, q)
-            if p.static:
-                if p.zero_point:
-                    acc = b.binary("Sub", acc, b.const((p.zero_point * colsum).astype(np.int32), "zp_correction"),
-                                   "sub_zp_correction", T.int32)
-            else:
-                zpi = b.cast(p.zero_point, T.int32, "zp_i32")
-                corr = b.binary("Mul", zpi, b.const(colsum.astype(np.int32), "weight_colsum"),
-                                "zp_correction", T.int32, shape=list(colsum.shape))
-                acc = b.binary("Sub", acc, corr, "sub_zp_correction", T.int32)
+        else:
+            bias = _foldable_bias(op, p, wscale, out_shape) if p.static else None
+            if op.type == "MatMul" or op.type.startswith("BatchMatMul"):
+                adj = (op.attrs.get("transpose_a", False), op.attrs.get("transpose_b", False)) \
+                    if op.type == "MatMul" else (op.attrs.get("adj_x", False), op.attrs.get("adj_y", False))
+                acc = b.op("BatchMatMulV3", [xq, wq], T.TensorType(T.int32, out_type.shape),
+                           {"Ta": T.int8, "Tb": T.int8, "Tout": T.int32, "adj_x": bool(adj[0]),
+                            "adj_y": bool(adj[1])}, "int8_matmul")
+                core = acc
+                colsum = _matmul_colsum(op, q)
+                if p.static:
+                    corr = (p.zero_point * colsum).astype(np.int64)
+                    if bias is not None:
+                        corr = corr - bias[1]
+                    if np.any(corr):
+                        acc = b.binary("Sub", acc, b.const(corr.astype(np.int32), "zp_correction"),
+                                       "sub_zp_correction", T.int32)
+                else:
+                    zpi = b.cast(p.zero_point, T.int32, "zp_i32")
+                    corr = b.binary("Mul", zpi, b.const(colsum.astype(np.int32), "weight_colsum"),
+                                    "zp_correction", T.int32, shape=list(colsum.shape))
+                    acc = b.binary("Sub", acc, corr, "sub_zp_correction", T.int32)
+            else:  # Conv2D, Einsum: int32 kernels
+                xi = L.centered_int32(b, xq, p)
+                wi = b.cast(wq, T.int32, "weight_to_int32")
+                attrs["T"] = T.int32
+                core = acc = b.op(op.type, [xi, wi], T.TensorType(T.int32, out_type.shape), attrs, "int32_op")
+                if bias is not None:
+                    acc = b.binary("AddV2", acc, b.const(bias[1].astype(np.int32), "int32_bias"), "add_bias",
+                                   T.int32)
             result = L.rescale_output(b, acc, p, wscale, out_shape)
-        else:  # Conv2D, Einsum: int32 kernels
-            xi = L.centered_int32(b, xq, p)
-            wi = b.cast(wq, T.int32, "weight_to_int32")
-            attrs["T"] = T.int32
-            core = b.op(op.type, [xi, wi], T.TensorType(T.int32, out_type.shape), attrs, "int32_op")
-            result = L.rescale_output(b, core, p, wscale, out_shape)
+            if bias is not None:   # the float BiasAdd is now part of the int32 accumulator
+                add = bias[0]
+                add.results[0].replace_all_uses_with(result)
+                add.control.replace_all_uses_with(result.op.control)
+                old_bias = [v for v in add.operands if v is not op.results[0]][0]
+                add.erase()
+                _drop_dead_chain(fn, old_bias.op if isinstance(old_bias, OpResult) else None)
+                self.bump("num-folded-biases")
         core.op.attrs["smopt.quantized"] = self.method
         for c in list(op.control_inputs):
             core.op.add_control_input(c)
@@ -405,10 +427,48 @@ class Quantize(Pass):
         fn.rename_op(core.op, name)
 
 
+_INT32_BIAS_LIMIT = 2 ** 30   # |bias / output scale| beyond this stays a float BiasAdd
+
+
+def _foldable_bias(op, p, wscale, out_shape):
+    """(add op, int32 bias) when `op`'s only user adds a constant bias along the last axis
+    (BiasAdd NHWC, or AddV2/Add of a rank-1 constant): static range folds it into the int32
+    accumulator as round(bias / (act_scale * weight_scale[c])), as TF's quantizer does. The
+    rounding error is at most half an output quantization step per channel."""
+    uses = op.results[0].uses
+    if len(uses) != 1 or op.control.uses:
+        return None
+    add, idx = uses[0]
+    if not isinstance(add, Op) or add.type not in ("BiasAdd", "AddV2", "Add") or len(add.operands) != 2:
+        return None
+    if add.type == "BiasAdd" and add.attrs.get("data_format", "NHWC") not in ("NHWC", b"NHWC"):
+        return None
+    if add.type != "BiasAdd" and idx != 0 and idx != 1:
+        return None
+    shape = op.results[0].type.shape
+    if not shape or shape[-1] < 0 or add.results[0].type != op.results[0].type or add.control_inputs:
+        return None
+    src = trace_identity(add.operands[1 - idx])
+    if not (isinstance(src, OpResult) and src.op.type == "Const"):
+        return None
+    val = src.op.attrs.get("value")
+    if not isinstance(val, DenseElements) or val.type.element is not T.float32 \
+            or tuple(val.type.shape) != (shape[-1],):
+        return None
+    if list(out_shape) not in ([], [-1]):   # the weight scale must run along the last axis too
+        return None
+    out_scale = (np.float32(p.scale) * np.asarray(wscale, np.float32)).astype(np.float32)
+    q = np.round(val.array.astype(np.float64) / np.broadcast_to(out_scale, val.array.shape))
+    if not np.all(np.isfinite(q)) or np.max(np.abs(q), initial=0) > _INT32_BIAS_LIMIT:
+        return None
+    return add, q.astype(np.int64)
+
+
 def _drop_dead_chain(fn, op):
-    """Erase `op` (a weight's Const/Identity/ReadVariableOp feeding nothing now) and the
-    Identities above it."""
-    while op is not None and op.parent is fn and not op.has_uses and op.type in ("Const", "Identity"):
+    """Erase `op` (a weight's or bias's Const/Identity feeding no value now) and the Identities
+    above it; ops waiting on it wait on its control inputs instead."""
+    while op is not None and op.parent is fn and op.type in ("Const", "Identity") \
+            and not any(r.uses for r in op.results) and op.forward_control_uses():
         src = op.operands[0] if op.operands else None
         op.erase()
         op = src.op if isinstance(src, OpResult) else None

@@ -68,34 +68,49 @@ def tt(element, shape):
 
 
 class Builder:
-    """Inserts ops before `anchor` in `fn`, named `<prefix>/<suffix>`."""
+    """Inserts ops before `anchor` in `fn`, named `<prefix>/<suffix>`.
 
-    def __init__(self, fn, anchor, prefix, after=False):
+    `shared` (one dict per pass run) holds the scalar constants every lowering in a function
+    reuses (the int8 bounds, reduction axes, ...): one `quantize/<name>` op each, first in the
+    function so that it precedes every use.
+    """
+
+    def __init__(self, fn, anchor, prefix, after=False, shared=None):
         self.fn = fn
         self.anchor = anchor
         self.prefix = prefix
         self.after = after
         self.last = None
+        self.shared = {} if shared is None else shared
+        self.site_consts = {}
+
+    def _insert(self, op):
+        if self.after:
+            self.fn.insert_after(self.last or self.anchor, op, uniquify=False)
+            self.last = op
+        else:
+            self.fn.insert_before(self.anchor, op, uniquify=False)
+        return op.results[0]
 
     def op(self, op_type, operands, rtype, attrs, suffix):
         name = self.fn.unique_op_name(f"{self.prefix}/{suffix}")
-        op = Op(op_type, operands, [rtype], attrs, name)
-        if self.after:
-            self.fn.insert_after(self.last or self.anchor, op, uniquify=False)
-            self.last = op
-        else:
-            self.fn.insert_before(self.anchor, op, uniquify=False)
-        return op.results[0]
+        return self._insert(Op(op_type, operands, [rtype], attrs, name))
 
     def const(self, array, suffix, element=None):
         from ir.core import make_const
-        op = make_const(np.asarray(array), self.fn.unique_op_name(f"{self.prefix}/{suffix}"), element)
-        if self.after:
-            self.fn.insert_after(self.last or self.anchor, op, uniquify=False)
-            self.last = op
-        else:
-            self.fn.insert_before(self.anchor, op, uniquify=False)
-        return op.results[0]
+        return self._insert(make_const(np.asarray(array), self.fn.unique_op_name(f"{self.prefix}/{suffix}"),
+                                       element))
+
+    def shared_const(self, array, name):
+        from ir.core import make_const
+        arr = np.asarray(array)
+        key = (id(self.fn), arr.dtype.str, arr.shape, arr.tobytes())
+        v = self.shared.get(key)
+        if v is None or v.op.parent is not self.fn:
+            op = make_const(arr, self.fn.unique_op_name(f"quantize/{name}"))
+            self.fn.insert_before(self.fn.ops[0], op, uniquify=False)
+            v = self.shared[key] = op.results[0]
+        return v
 
     # elementwise helpers (result shape = first operand's shape unless given)
     def binary(self, op_type, a, b, suffix, dtype=T.float32, shape="a"):
@@ -110,7 +125,12 @@ class Builder:
                        {"SrcT": a.type.dtype, "DstT": dst, "Truncate": False}, suffix)
 
     def scalar(self, value, suffix, dtype=np.float32):
-        return self.const(np.array(value, dtype=dtype), suffix)
+        """A scalar constant of this site (one op per value, e.g. a scale used twice)."""
+        arr = np.array(value, dtype=dtype)
+        key = ("site", arr.dtype.str, arr.tobytes())
+        if key not in self.site_consts:
+            self.site_consts[key] = self.const(arr, suffix)
+        return self.site_consts[key]
 
 
 class ActParams:
@@ -126,24 +146,29 @@ class ActParams:
 
 
 def dynamic_params(b, x):
-    """In-graph per-tensor range of `x` -> ActParams of f32 scalars (scale, zero point)."""
-    flat = b.op("Reshape", [x, b.const(np.array([-1], np.int32), "flatten_shape")],
-                tt(T.float32, [-1]), {"T": T.float32, "Tshape": T.int32}, "flatten")
-    axis = b.const(np.array(0, np.int32), "reduce_axis")
+    """In-graph per-tensor range of `x` -> ActParams of f32 scalars (scale, zero point).
+
+    The zero point needs no clipping: min <= 0 <= max and scale >= (max - min) / 255 put
+    -128 - min / scale in [-128, 127] (up to a rounding ulp that Round absorbs).
+    """
     attrs = {"T": T.float32, "Tidx": T.int32, "keep_dims": False}
-    lo = b.op("Min", [flat, axis], tt(T.float32, []), attrs, "min")
-    hi = b.op("Max", [flat, axis], tt(T.float32, []), attrs, "max")
-    zero = b.scalar(0.0, "zero")
+    if x.type.rank is not None:   # reduce over every axis at once
+        src, axis = x, b.shared_const(np.arange(x.type.rank, dtype=np.int32), f"all_axes_{x.type.rank}d")
+    else:
+        src = b.op("Reshape", [x, b.shared_const(np.array([-1], np.int32), "flatten_shape")],
+                   tt(T.float32, [-1]), {"T": T.float32, "Tshape": T.int32}, "flatten")
+        axis = b.shared_const(np.array(0, np.int32), "axis_0")
+    lo = b.op("Min", [src, axis], tt(T.float32, []), attrs, "min")
+    hi = b.op("Max", [src, axis], tt(T.float32, []), attrs, "max")
+    zero = b.shared_const(np.float32(0.0), "zero")
     lo = b.binary("Minimum", lo, zero, "min0")
     hi = b.binary("Maximum", hi, zero, "max0")
     span = b.binary("Sub", hi, lo, "range")
-    scale = b.binary("Mul", span, b.scalar(1.0 / (QMAX - QMIN), "inv_levels"), "scale_raw")
-    scale = b.binary("Maximum", scale, b.scalar(1e-12, "min_scale"), "scale")
+    scale = b.binary("Mul", span, b.shared_const(np.float32(1.0 / (QMAX - QMIN)), "inv_levels"), "scale_raw")
+    scale = b.binary("Maximum", scale, b.shared_const(np.float32(1e-12), "min_scale"), "scale")
     zp = b.binary("RealDiv", lo, scale, "min_over_scale")
-    zp = b.binary("Sub", b.scalar(float(QMIN), "qmin"), zp, "zp_raw")
-    zp = b.unary("Round", zp, "zp_round")
-    zp = b.op("ClipByValue", [zp, b.scalar(float(QMIN), "zp_lo"), b.scalar(float(QMAX), "zp_hi")],
-              tt(T.float32, []), {"T": T.float32}, "zero_point")
+    zp = b.binary("Sub", b.shared_const(np.float32(QMIN), "qmin"), zp, "zp_raw")
+    zp = b.unary("Round", zp, "zero_point")
     return ActParams(scale, zp)
 
 
@@ -158,7 +183,7 @@ def quantize_activation(b, x, p):
             r = b.binary("AddV2", r, b.scalar(float(p.zero_point), "zp"), "add_zp")
     else:
         r = b.binary("AddV2", r, p.zero_point, "add_zp")
-    c = b.op("ClipByValue", [r, b.scalar(float(QMIN), "qmin"), b.scalar(float(QMAX), "qmax")],
+    c = b.op("ClipByValue", [r, b.shared_const(np.float32(QMIN), "qmin"), b.shared_const(np.float32(QMAX), "qmax")],
              tt(T.float32, x.type.shape), {"T": T.float32}, "clip")
     element = T.QuantizedType(T.int8, T.float32, p.scale, p.zero_point) if p.static else T.int8
     return b.cast(c, T.int8, "quantize", element)

@@ -63,9 +63,11 @@ def build_mlp(path, seed=0):
     keras = tf.keras
     keras.utils.set_random_seed(seed)
     inp = keras.Input((MLP_INPUT,), name="features")
-    x = keras.layers.Dense(128, activation="relu", name="dense1")(inp)
-    x = keras.layers.Dense(64, activation="relu", name="dense2")(x)
-    out = keras.layers.Dense(10, name="head")(x)
+    # Non-zero biases, as after training (Keras initializes them to zero).
+    bias = keras.initializers.RandomNormal(stddev=0.1)
+    x = keras.layers.Dense(128, activation="relu", name="dense1", bias_initializer=bias)(inp)
+    x = keras.layers.Dense(64, activation="relu", name="dense2", bias_initializer=bias)(x)
+    out = keras.layers.Dense(10, name="head", bias_initializer=bias)(x)
     model = keras.Model(inp, out)
     model.export(path, verbose=False)
     return path

@@ -36,6 +36,11 @@ METHODS = {
 N_CALIBRATION = 32
 
 
+
+def _quantize_pass(pm):
+    """The `quantize` pass of a pipeline run (freeze-variables runs before it)."""
+    return next(p for p in pm.passes if p.name == "quantize")
+
 def _tf():
     import tensorflow as tf
     return tf
@@ -194,7 +199,8 @@ def test_calibration_reaches_cond_branches_and_loop_bodies(tmp_path):
     assert counts == sorted([("cond_true", taken), ("cond_false", 16 - taken), ("while_body", 16 * 3)])
     out = str(tmp_path / "cf_q")
     _, pm = convert(src, out, converter_options(ds), target="cpu")
-    assert pm.passes[0].stats["num-quantized"] == 3 and pm.passes[0].stats["num-skipped-no-stats"] == 0
+    q = _quantize_pass(pm)
+    assert q.stats["num-quantized"] == 3 and q.stats["num-skipped-no-stats"] == 0
     # One static range covers all three loop iterations (and their growing values) and the
     # error compounds through them: the bound for z is looser than for y.
     for s in samples[:4]:
@@ -217,17 +223,18 @@ def test_sites_and_ir_of_static_range(cnn, tmp_path):
     assert sorted(s.op.type for s in quantizable_sites(module)) == \
         ["Conv2D", "Conv2D", "DepthwiseConv2dNative", "MatMul"]
     text = quantization_pipeline(path, module, qopts_text(ds), str(tmp_path))
-    assert text == (f"quantize{{method=static_range calibration={tmp_path}/quantization/stats.json "
-                    "signature-keys=serving_default min-num-elements=0 per-channel=true},freeze-variables")
+    assert text == (f"freeze-variables,quantize{{method=static_range calibration={tmp_path}/quantization/"
+                    "stats.json signature-keys=serving_default min-num-elements=0 per-channel=true},"
+                    "merge-functions")
     # freeze_all_variables: false keeps the variables (int8 where quantized)
     text = quantization_pipeline(path, module, qopts_text(ds, extra="freeze_all_variables: false"),
                                  str(tmp_path))
     assert text == (f"quantize{{method=static_range calibration={tmp_path}/quantization/stats.json "
-                    "signature-keys=serving_default min-num-elements=0 per-channel=true}")
+                    "signature-keys=serving_default min-num-elements=0 per-channel=true},merge-functions")
     pm = PassManager(parse_pipeline(text))
     pm.run(module)
     verify(module)
-    stats = pm.passes[0].stats
+    stats = _quantize_pass(pm).stats
     assert stats["num-quantized"] == 4 and stats["num-int8-variables"] == 4
     kinds = {v.name: v.type for v in module.variables}
     for name in ("conv1/kernel", "conv2/kernel", "dw/kernel", "head/kernel"):
@@ -276,7 +283,10 @@ def test_convert_runs_in_tf_within_bounds(converted, cnn, mlp, model, method):
 @pytest.mark.parametrize("method", list(METHODS))
 def test_convert_keeps_int8_variables_without_freezing(converted, cnn, mlp, model, method):
     """freeze_all_variables: false: quantized weights stay variables, stored as int8
-    (variables/ shrinks >= 3x), outputs equal the frozen conversion's."""
+    (variables/ shrinks >= 3x), outputs equal the frozen conversion's: exactly, except that
+    static range folds the frozen model's constant biases into the int32 accumulator, rounding
+    each by up to half an accumulator step, which can move a later int8 activation by one step
+    (bounds, relative to max|output|: max-abs 1%, mean-abs 0.1%)."""
     src = {"cnn": cnn, "mlp": mlp}[model][0]
     out = converted(model, method, freeze=False)
     ratio = mq.variables_bytes(src) / mq.variables_bytes(out)
@@ -290,7 +300,12 @@ def test_convert_keeps_int8_variables_without_freezing(converted, cnn, mlp, mode
     x = _test_inputs(model, src)
     frozen, kept = mq.run_signature(converted(model, method), x), mq.run_signature(out, x)
     for k in frozen:
-        assert np.array_equal(frozen[k], kept[k]), k
+        if method == "static_range":
+            diff, scale = np.abs(frozen[k] - kept[k]), float(np.abs(kept[k]).max())
+            assert diff.max() <= 0.01 * scale and diff.mean() <= 0.001 * scale, (k, diff.max(), diff.mean())
+            assert diff.max() > 0, "biases were not folded"
+        else:
+            assert np.array_equal(frozen[k], kept[k]), k
 
 
 @pytest.mark.parametrize("freeze", [False, True])
@@ -441,8 +456,8 @@ def test_bad_inputs_give_one_clear_line(cnn, tmp_path):
     from compiler.importer import import_saved_model
     from compiler.quantization_driver import quantization_pipeline
     assert quantization_pipeline(path, import_saved_model(path), qopts_text(None, "METHOD_DYNAMIC_RANGE_INT8")) == \
-        "quantize{method=dynamic_range signature-keys=serving_default min-num-elements=1024 per-channel=true}" \
-        ",freeze-variables"
+        "freeze-variables,quantize{method=dynamic_range signature-keys=serving_default min-num-elements=1024 " \
+        "per-channel=true},merge-functions"
 
 
 def test_cli_reports_a_missing_tfrecord_in_one_line(cnn, tmp_path):
@@ -458,7 +473,8 @@ def test_cli_reports_a_missing_tfrecord_in_one_line(cnn, tmp_path):
 
 def test_frozen_model_keeps_its_endpoints_and_reimports(converted, mlp, tmp_path):
     """Freezing rewrites the captures of exported functions (the object graph's bound_inputs):
-    the Keras `serve` endpoint still runs, and smopt lifts its own output again."""
+    the Keras `serve` endpoint still runs, and smopt lifts its own output again. The two
+    signature wrappers Keras writes are merged into one function that both signatures call."""
     tf = _tf()
     from compiler.importer import import_saved_model
     src, _ = mlp
@@ -469,8 +485,13 @@ def test_frozen_model_keeps_its_endpoints_and_reimports(converted, mlp, tmp_path
     via_signature = next(iter(loaded.signatures["serving_default"](**{k: tf.constant(v) for k, v in x.items()})
                               .values())).numpy()
     assert np.array_equal(via_endpoint, via_signature)
+    via_serve = next(iter(loaded.signatures["serve"](**{k: tf.constant(v) for k, v in x.items()}).values()))
+    assert np.array_equal(via_serve.numpy(), via_signature)
     module = import_saved_model(out)
     assert module.variables == [] and set(module.signatures) == {"serve", "serving_default"}
+    assert module.signatures["serve"].function == module.signatures["serving_default"].function
+    before = import_saved_model(src)
+    assert before.signatures["serve"].function != before.signatures["serving_default"].function
     from compiler.exporter import export_saved_model
     again = export_saved_model(module, str(tmp_path / "again"))
     assert np.array_equal(mq.run_signature(again, x)["output_0"], via_signature)

@@ -14,6 +14,7 @@
 // CHECK-NOT: @save
 // CHECK-NOT: @restore
 // CHECK: func.func @serve(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"})
+// CHECK-SAME: attributes {_input_shapes = [#tf_type.shape<?x2>], tf_saved_model.exported = true}
 // CHECK-NEXT: "tf.StatefulPartitionedCall"(%x) {Tin = [f32], Tout = [f32], _read_only_resource_inputs = [], f = @inner}
 // CHECK: func.func @inner(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"})
 // CHECK-NEXT: %[[C:.*]] = "tf.NoOp"() : () -> !tf_executor.control loc("before")
@@ -67,7 +68,7 @@ module attributes {tf_saved_model.tags = ["serve"]} {
     %out = "tf.Identity"(%file_prefix, %s) {T = !tf_type.string} : (tensor<!tf_type.string>, !tf_executor.control) -> tensor<!tf_type.string> loc("Identity")
     return %out : tensor<!tf_type.string>
   }
-  func.func @serve(%x: tensor<?x2xf32>, %w: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 1}) -> (tensor<?x3xf32> {tf.name = "y"}) attributes {tf_saved_model.exported = true} {
+  func.func @serve(%x: tensor<?x2xf32>, %w: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 1}) -> (tensor<?x3xf32> {tf.name = "y"}) attributes {_input_shapes = [#tf_type.shape<?x2>, #tf_type.shape<>], tf_saved_model.exported = true} {
     %y = "tf.StatefulPartitionedCall"(%x, %w) {Tin = [f32, !tf_type.resource], Tout = [f32], _read_only_resource_inputs = [1], f = @inner} : (tensor<?x2xf32>, tensor<*x!tf_type.resource<tensor<2x3xf32>>>) -> tensor<?x3xf32> loc("call")
     return %y : tensor<?x3xf32>
   }

@@ -4,18 +4,27 @@
 // tensor, widened to contain 0): scale = (max - min) / 255, zero point = round(-128 - min /
 // scale). The int8 activation has a plain i8 type (its scale is only known at run time);
 // the zero-point correction and the output scale are computed in the graph.
+// The constants every lowering of a function needs (int8 bounds, 1/255, the reduction axes)
+// are shared, first in the function. The zero point needs no clipping: min <= 0 <= max puts
+// -128 - min / scale in [-128, 127].
 // CHECK-LABEL: func.func @matmul
-// CHECK-NEXT: %[[W:.*]] = "tf.Const"() {dtype = i8, {{.*}} : tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>} {{.*}} loc("w/int8")
-// CHECK: %[[FLAT:.*]] = "tf.Reshape"(%x, %{{.*}}) {T = f32, Tshape = i32} : (tensor<?x2xf32>, tensor<1xi32>) -> tensor<?xf32> loc("mm/flatten")
-// CHECK: %[[MIN:.*]] = "tf.Min"(%[[FLAT]], %[[AX:.*]]) {T = f32, Tidx = i32, keep_dims = false} {{.*}} -> tensor<f32> loc("mm/min")
-// CHECK-NEXT: %[[MAX:.*]] = "tf.Max"(%[[FLAT]], %[[AX]]) {T = f32, Tidx = i32, keep_dims = false} {{.*}} -> tensor<f32> loc("mm/max")
-// CHECK: %[[LO:.*]] = "tf.Minimum"(%[[MIN]]
-// CHECK-NEXT: %[[HI:.*]] = "tf.Maximum"(%[[MAX]]
-// CHECK-NEXT: %[[SPAN:.*]] = "tf.Sub"(%[[HI]], %[[LO]])
-// CHECK-NEXT: "tf.Const"() {dtype = f32, value = dense<0.003921569> : tensor<f32>}
-// CHECK-NEXT: "tf.Mul"(%[[SPAN]],
-// CHECK: %[[SCALE:.*]] = "tf.Maximum"({{.*}} loc("mm/scale")
-// CHECK: %[[ZP:.*]] = "tf.ClipByValue"({{.*}} -> tensor<f32> loc("mm/zero_point")
+// CHECK-NEXT: %[[HI:.*]] = "tf.Const"() {dtype = f32, value = dense<127.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/qmax")
+// CHECK-NEXT: %[[QMIN:.*]] = "tf.Const"() {dtype = f32, value = dense<-128.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/qmin")
+// CHECK-NEXT: %[[EPS:.*]] = "tf.Const"() {dtype = f32, value = dense<1e-12> : tensor<f32>} : () -> tensor<f32> loc("quantize/min_scale")
+// CHECK-NEXT: %[[INV:.*]] = "tf.Const"() {dtype = f32, value = dense<0.003921569> : tensor<f32>} : () -> tensor<f32> loc("quantize/inv_levels")
+// CHECK-NEXT: %[[ZERO:.*]] = "tf.Const"() {dtype = f32, value = dense<0.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/zero")
+// CHECK-NEXT: %[[AX:.*]] = "tf.Const"() {dtype = i32, value = dense<[0, 1]> : tensor<2xi32>} : () -> tensor<2xi32> loc("quantize/all_axes_2d")
+// CHECK-NEXT: %[[W:.*]] = "tf.Const"() {dtype = i8, {{.*}} : tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>} {{.*}} loc("w")
+// CHECK-NEXT: %[[MIN:.*]] = "tf.Min"(%x, %[[AX]]) {T = f32, Tidx = i32, keep_dims = false} {{.*}} -> tensor<f32> loc("mm/min")
+// CHECK-NEXT: %[[MAX:.*]] = "tf.Max"(%x, %[[AX]]) {T = f32, Tidx = i32, keep_dims = false} {{.*}} -> tensor<f32> loc("mm/max")
+// CHECK-NEXT: %[[LO:.*]] = "tf.Minimum"(%[[MIN]], %[[ZERO]])
+// CHECK-NEXT: %[[HI0:.*]] = "tf.Maximum"(%[[MAX]], %[[ZERO]])
+// CHECK-NEXT: %[[SPAN:.*]] = "tf.Sub"(%[[HI0]], %[[LO]])
+// CHECK-NEXT: %[[RAW:.*]] = "tf.Mul"(%[[SPAN]], %[[INV]])
+// CHECK-NEXT: %[[SCALE:.*]] = "tf.Maximum"(%[[RAW]], %[[EPS]]) {{.*}} loc("mm/scale")
+// CHECK-NEXT: %[[MOS:.*]] = "tf.RealDiv"(%[[LO]], %[[SCALE]])
+// CHECK-NEXT: %[[ZPR:.*]] = "tf.Sub"(%[[QMIN]], %[[MOS]])
+// CHECK-NEXT: %[[ZP:.*]] = "tf.Round"(%[[ZPR]]) {{.*}} -> tensor<f32> loc("mm/zero_point")
 // CHECK-NEXT: %[[SX:.*]] = "tf.RealDiv"(%x, %[[SCALE]])
 // CHECK-NEXT: %[[R:.*]] = "tf.Round"(%[[SX]])
 // CHECK-NEXT: "tf.AddV2"(%[[R]], %[[ZP]])

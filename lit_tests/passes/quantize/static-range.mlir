@@ -1,21 +1,23 @@
-// RUN: echo '{"format": "smopt-calibration-v1", "functions": {"f": {"mm": {"min": -1.0, "max": 3.0}}, "g": {"conv": {"min": 0.0, "max": 6.0}, "depthwise": {"min": -2.0, "max": 2.0}}, "old_name": {"mm2": {"min": -1.0, "max": 0.9921875}}}}' > %t.json
+// RUN: echo '{"format": "smopt-calibration-v1", "functions": {"f": {"mm": {"min": -1.0, "max": 3.0}}, "folded_bias": {"mm": {"min": -1.0, "max": 3.0}}, "g": {"conv": {"min": 0.0, "max": 6.0}, "depthwise": {"min": -2.0, "max": 2.0}}, "old_name": {"mm2": {"min": -1.0, "max": 0.9921875}}}}' > %t.json
 // The integer lowering checked here is built by passes/quantize_lowering.py.
 // RUN: smopt %s --split-input-file -p 'quantize{method=static_range calibration=%t.json signature-keys= min-num-elements=0}' --pass-statistics 2>&1 | filecheck %s
 
 // MatMul: the activation range [-1, 3] gives scale 4/255 and zero point -64; x is
 // quantized as round(x / scale) - 64, clipped to [-128, 127] and cast to int8 (its type shows
-// the parameters). BatchMatMulV3 multiplies int8 x int8 into int32 on CPU; the zero point's
-// share, zp * (column sums of the int8 weight [159, 63, -63]), is subtracted; the int32
-// result times scale_x * scale_w[channel] is the float result BiasAdd consumes.
+// the parameters). The int8 bounds are constants every lowering of the function shares,
+// first in the function. BatchMatMulV3 multiplies int8 x int8 into int32 on CPU; the zero
+// point's share, zp * (column sums of the int8 weight [159, 63, -63]), is subtracted; the
+// int32 result times scale_x * scale_w[channel] is the float result BiasAdd consumes (the
+// bias is an argument here, so it stays a float BiasAdd).
 // CHECK-LABEL: func.func @f
-// CHECK-NEXT: %[[W:.*]] = "tf.Const"() {dtype = i8, value = dense<{{\[}}[127, -64, 64], [32, 127, -127]]> : tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>}
-// CHECK: %[[S:.*]] = "tf.Const"() {dtype = f32, value = dense<0.015686275> : tensor<f32>} : () -> tensor<f32> loc("mm/act_scale")
+// CHECK-NEXT: %[[HI:.*]] = "tf.Const"() {dtype = f32, value = dense<127.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/qmax")
+// CHECK-NEXT: %[[LO:.*]] = "tf.Const"() {dtype = f32, value = dense<-128.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/qmin")
+// CHECK-NEXT: %[[W:.*]] = "tf.Const"() {dtype = i8, value = dense<{{\[}}[127, -64, 64], [32, 127, -127]]> : tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>} {{.*}} loc("w")
+// CHECK-NEXT: %[[S:.*]] = "tf.Const"() {dtype = f32, value = dense<0.015686275> : tensor<f32>} : () -> tensor<f32> loc("mm/act_scale")
 // CHECK-NEXT: %[[SX:.*]] = "tf.RealDiv"(%x, %[[S]]) {T = f32} {{.*}} loc("mm/scale_x")
 // CHECK-NEXT: %[[R:.*]] = "tf.Round"(%[[SX]])
 // CHECK-NEXT: %[[ZP:.*]] = "tf.Const"() {dtype = f32, value = dense<-64.0> : tensor<f32>}
 // CHECK-NEXT: %[[A:.*]] = "tf.AddV2"(%[[R]], %[[ZP]])
-// CHECK-NEXT: %[[LO:.*]] = "tf.Const"() {dtype = f32, value = dense<-128.0> : tensor<f32>}
-// CHECK-NEXT: %[[HI:.*]] = "tf.Const"() {dtype = f32, value = dense<127.0> : tensor<f32>}
 // CHECK-NEXT: %[[CL:.*]] = "tf.ClipByValue"(%[[A]], %[[LO]], %[[HI]])
 // CHECK-NEXT: %[[Q:.*]] = "tf.Cast"(%[[CL]]) {DstT = i8, SrcT = f32, Truncate = false} : (tensor<?x2xf32>) -> tensor<?x2x!quant.uniform<i8:f32, 0.01568627543747425:-64>> loc("mm/quantize")
 // CHECK-NEXT: %[[ACC:.*]] = "tf.BatchMatMulV3"(%[[Q]], %[[W]]) {Ta = i8, Tb = i8, Tout = i32, adj_x = false, adj_y = false, smopt.quantized = "static_range"} {{.*}} -> tensor<?x3xi32> loc("mm")
@@ -33,6 +35,31 @@ func.func @f(%x: tensor<?x2xf32>, %b: tensor<3xf32>) -> (tensor<?x3xf32> {tf.nam
 }
 
 // -----
+// A constant bias joins the int32 accumulator, as in TF's quantizer: round(b / output scale)
+// = round([0.5, -1, 0.25] / [0.00012351398, 0.0004940559, 0.00012351398]) = [4048, -2024,
+// 2024] is subtracted from the zero-point correction, [-10176, -4032, 4032] - [4048, -2024,
+// 2024] = [-14224, -2008, 2008]. The BiasAdd and the float bias are gone; Relu follows the
+// rescale.
+// CHECK-LABEL: func.func @folded_bias
+// CHECK: %[[ACC:.*]] = "tf.BatchMatMulV3"
+// CHECK-NEXT: %[[CORR:.*]] = "tf.Const"() {dtype = i32, value = dense<[-14224, -2008, 2008]> : tensor<3xi32>} : () -> tensor<3xi32> loc("mm/zp_correction")
+// CHECK-NEXT: %[[SUB:.*]] = "tf.Sub"(%[[ACC]], %[[CORR]]) {T = i32}
+// CHECK-NEXT: %[[F:.*]] = "tf.Cast"(%[[SUB]])
+// CHECK-NEXT: "tf.Const"() {dtype = f32, value = dense<[0.00012351398, 0.0004940559, 0.00012351398]> : tensor<3xf32>}
+// CHECK-NEXT: %[[Y:.*]] = "tf.Mul"(%[[F]], %{{.*}}) {T = f32} {{.*}} loc("mm/rescale")
+// CHECK-NEXT: %[[RELU:.*]] = "tf.Relu"(%[[Y]])
+// CHECK-NEXT: return %[[RELU]]
+func.func @folded_bias(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"}) {
+  %w = "tf.Const"() {dtype = f32, value = dense<[[1.0, -2.0, 0.5], [0.25, 4.0, -1.0]]> : tensor<2x3xf32>} : () -> tensor<2x3xf32> loc("w")
+  %b = "tf.Const"() {dtype = f32, value = dense<[0.5, -1.0, 0.25]> : tensor<3xf32>} : () -> tensor<3xf32> loc("b")
+  %bi = "tf.Identity"(%b) {T = f32} : (tensor<3xf32>) -> tensor<3xf32> loc("b/read")
+  %m = "tf.MatMul"(%x, %w) {T = f32} : (tensor<?x2xf32>, tensor<2x3xf32>) -> tensor<?x3xf32> loc("mm")
+  %a = "tf.BiasAdd"(%m, %bi) {T = f32} : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32> loc("bias")
+  %r = "tf.Relu"(%a) {T = f32} : (tensor<?x3xf32>) -> tensor<?x3xf32> loc("relu")
+  return %r : tensor<?x3xf32>
+}
+
+// -----
 // Conv2D after Relu6 ([0, 6]: scale 6/255, zero point -128): TF's CPU Conv2D takes int32, so
 // both int8 operands are widened and the zero point is subtracted before the convolution
 // (exact, also for SAME padding). DepthwiseConv2dNative has no integer CPU kernel: the
@@ -47,12 +74,13 @@ func.func @f(%x: tensor<?x2xf32>, %b: tensor<3xf32>) -> (tensor<?x3xf32> {tf.nam
 // CHECK-NEXT: "tf.Cast"(%[[C]]) {DstT = f32, SrcT = i32
 // CHECK-NEXT: "tf.Const"() {dtype = f32, value = dense<[0.00018527097, 0.00037054194]> : tensor<2xf32>}
 // CHECK-NEXT: "tf.Mul"
+// The simulated path reuses the site's scale and zero-point constants.
+// CHECK: %[[DS:.*]] = "tf.Const"() {dtype = f32, value = dense<0.015686275> : tensor<f32>} : () -> tensor<f32> loc("depthwise/act_scale")
+// CHECK: %[[DZP:.*]] = "tf.Const"() {dtype = f32, value = dense<-1.0> : tensor<f32>} : () -> tensor<f32> loc("depthwise/zp")
 // CHECK: tensor<?x4x4x2x!quant.uniform<i8:f32, 0.01568627543747425:-1>> loc("depthwise/quantize")
 // CHECK-NEXT: "tf.Cast"({{.*}}) {DstT = f32, SrcT = i8, Truncate = false} {{.*}} loc("depthwise/to_float")
-// CHECK-NEXT: "tf.Const"() {dtype = f32, value = dense<-1.0> : tensor<f32>}
-// CHECK-NEXT: "tf.Sub"({{.*}} loc("depthwise/sub_zp")
-// CHECK-NEXT: "tf.Const"() {dtype = f32, value = dense<0.015686275> : tensor<f32>}
-// CHECK-NEXT: "tf.Mul"({{.*}} loc("depthwise/dequantize_x")
+// CHECK-NEXT: "tf.Sub"(%{{.*}}, %[[DZP]]) {{.*}} loc("depthwise/sub_zp")
+// CHECK-NEXT: "tf.Mul"(%{{.*}}, %[[DS]]) {{.*}} loc("depthwise/dequantize_x")
 // CHECK: "tf.DepthwiseConv2dNative"({{.*}}) {T = f32, padding = "SAME", smopt.quantized = "static_range", strides = [1, 1, 1, 1]}
 func.func @g(%x: tensor<?x4x4x2xf32>) -> (tensor<?x4x4x2xf32> {tf.name = "y"}) {
   %w = "tf.Const"() {dtype = f32, value = dense<[[[[1.0, 2.0], [-0.5, 0.5]]]]> : tensor<1x1x2x2xf32>} : () -> tensor<1x1x2x2xf32> loc("w")
@@ -65,7 +93,7 @@ func.func @g(%x: tensor<?x4x4x2xf32>) -> (tensor<?x4x4x2xf32> {tf.name = "y"}) {
 // -----
 // @new_name is not in the statistics (an earlier pass renamed it): node "mm2" is found by
 // name. [-1, 127/128] gives scale 1/128 and zero point 0: no zero-point terms. "mm3" has no statistics (never ran
-// during calibration) and stays float.
+// during calibration) and stays float. (The statistics of all four cases follow the output.)
 // CHECK-LABEL: func.func @new_name
 // CHECK-NOT: "tf.AddV2"
 // CHECK: tensor<?x2x!quant.uniform<i8:f32, 0.0078125:0>> loc("mm2/quantize")
@@ -73,6 +101,7 @@ func.func @g(%x: tensor<?x4x4x2xf32>) -> (tensor<?x4x4x2xf32> {tf.name = "y"}) {
 // CHECK-NEXT: "tf.Cast"
 // CHECK: "tf.MatMul"(%x, %{{.*}}) {T = f32} {{.*}} loc("mm3")
 // CHECK: (S) 1 num-quantized
+// CHECK: (S) 1 num-folded-biases
 // CHECK: (S) 1 num-skipped-no-stats
 func.func @new_name(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"}, tensor<?x3xf32> {tf.name = "z"}) {
   %w = "tf.Const"() {dtype = f32, value = dense<[[1.0, -2.0, 0.5], [0.25, 4.0, -1.0]]> : tensor<2x3xf32>} : () -> tensor<2x3xf32> loc("w")

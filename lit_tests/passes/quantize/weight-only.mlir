@@ -5,7 +5,7 @@
 // per output channel = column of a MatMul weight: max|w| / 127), dequantized in front of the
 // unchanged float MatMul; BiasAdd and Relu are untouched.
 // CHECK-LABEL: func.func @matmul
-// CHECK-NEXT: %[[W:.*]] = "tf.Const"() {dtype = i8, value = dense<{{\[}}[127, -64, 64], [32, 127, -127]]> : tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>} {{.*}} loc("w/int8")
+// CHECK-NEXT: %[[W:.*]] = "tf.Const"() {dtype = i8, value = dense<{{\[}}[127, -64, 64], [32, 127, -127]]> : tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>} {{.*}} loc("w")
 // CHECK: %[[C:.*]] = "tf.Cast"(%[[W]]) {DstT = f32, SrcT = i8, Truncate = false} {{.*}} -> tensor<2x3xf32> loc("mm/dequantize_cast")
 // CHECK-NEXT: %[[S:.*]] = "tf.Const"() {dtype = f32, value = dense<{{\[}}[0.007874016, 0.031496063, 0.007874016]]> : tensor<1x3xf32>}
 // CHECK-NEXT: %[[D:.*]] = "tf.Mul"(%[[C]], %[[S]]) {T = f32} : (tensor<2x3xf32>, tensor<1x3xf32>) -> tensor<2x3xf32> loc("mm/dequantize")
