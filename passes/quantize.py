@@ -18,7 +18,10 @@ result; see quantize_lowering.py for the arithmetic and the choice of CPU kernel
 - weight_only: the int8 weight is dequantized (Cast, Mul by scale) in front of the float op.
 - static_range: activations are quantized with the scale/zero point of the calibrated range
   (`calibration`: the JSON of compiler/calibration.py; ops without statistics, e.g. never run
-  during calibration, stay float) and the op runs in integers where TF has a CPU kernel.
+  during calibration, stay float) and the op runs in integers where TF has a CPU kernel. A
+  constant bias (BiasAdd/AddV2 along the output channel) is folded into the int32
+  accumulator, and a result whose only use (through Relu/Relu6) is the next quantized op's
+  activation is requantized straight to int8 (`_chain`).
 - dynamic_range: like static range, but each activation's range is computed in the graph
   (Min/Max over the tensor) on every run.
 The core op of each rewrite carries the IR-only attribute `smopt.quantized = "<method>"`.
@@ -233,6 +236,7 @@ class Quantize(Pass):
         ("num-int8-variables", "Number of variables converted to int8"),
         ("num-int8-constants", "Number of int8 weight constants created"),
         ("num-folded-biases", "Number of constant biases folded into the int32 accumulator (static range)"),
+        ("num-requantized", "Number of static results requantized straight into the next int8 activation"),
         ("num-skipped-small", "Number of ops skipped: weight below min-num-elements"),
         ("num-skipped-no-stats", "Number of ops skipped: no calibration statistics"),
         ("num-skipped-unsupported", "Number of ops skipped: weight variable used in ways the pass cannot follow"),
@@ -249,6 +253,8 @@ class Quantize(Pass):
         if self.min_num_elements < 0:
             raise PassError(f"min-num-elements must be >= 0, got {self.min_num_elements}")
         self._shared = {}   # scalar constants shared by the lowerings of a function
+        self._rescales = {}  # id(rescale Mul) -> (Mul, int32 offset op or None): static results
+        self._requants = []  # (quantize Cast, ActParams): static int8 activations
         sites = quantizable_sites(module, self.signature_keys)
         analysis = VariableAnalysis(module) if any(s.is_variable for s in sites) else None
         groups = {}
@@ -276,6 +282,8 @@ class Quantize(Pass):
             groups.setdefault(key, (var, status, shape, []))[3].append(s)
         for key, (var, status, shape, group) in groups.items():
             self._quantize_group(module, analysis, var, status, shape, group, ranges)
+        for cast, p in self._requants:
+            self._chain(cast, p)
 
     # ---- weights ------------------------------------------------------------------------
     def _quantize_group(self, module, analysis, var, status, shape, group, ranges):
@@ -367,6 +375,8 @@ class Quantize(Pass):
         else:
             p = L.dynamic_params(b, x)
         xq = L.quantize_activation(b, x, p)
+        if p.static:
+            self._requants.append((xq.op, p))
         out_type = op.results[0].type
         wscale = scale if axis is not None else np.asarray(scale, np.float32)
         _, out_shape = channel_axis(op, q.shape)
@@ -409,6 +419,8 @@ class Quantize(Pass):
                     acc = b.binary("AddV2", acc, b.const(bias[1].astype(np.int32), "int32_bias"), "add_bias",
                                    T.int32)
             result = L.rescale_output(b, acc, p, wscale, out_shape)
+            if p.static:
+                self._rescales[id(result.op)] = (result.op, acc.op if acc is not core else None)
             if bias is not None:   # the float BiasAdd is now part of the int32 accumulator
                 add = bias[0]
                 add.results[0].replace_all_uses_with(result)
@@ -425,6 +437,71 @@ class Quantize(Pass):
         name = op.name
         op.erase()
         fn.rename_op(core.op, name)
+
+
+    # ---- int8 -> int8 ------------------------------------------------------------------
+    def _chain(self, cast, p):
+        """Requantize a static result straight into the next op's int8 activation.
+
+        Before (A's epilogue, [Relu/Relu6], B's prologue):
+            q = Cast(Clip(Round(Relu(Float(acc - off) * os) / s) + zp, -128, 127))
+        after, with c = os / s and d = zp - off * c (per channel):
+            q = Cast(Clip(Round(Float(acc) * c + d), lo, hi))
+        where the activation becomes the clip bounds (Relu: lo = zp; Relu6 also hi = zp +
+        round(6 / s)): rounding is monotonic, so clipping after it equals clipping before.
+        Only when each value on the way has no other user.
+        """
+        clip = cast.operands[0].op
+        prev = clip.operands[0].op
+        add_zp = prev if prev.type == "AddV2" else None
+        rnd = add_zp.operands[0].op if add_zp is not None else prev
+        scaled = rnd.operands[0].op
+        x = scaled.operands[0]
+        act = x.op if isinstance(x, OpResult) and x.op.type in ("Relu", "Relu6") else None
+        y = act.operands[0] if act is not None else x
+        if not isinstance(y, OpResult) or id(y.op) not in self._rescales:
+            return
+        mul, offset = self._rescales[id(y.op)]
+        chain = [mul] + ([act] if act else []) + [scaled, rnd] + ([add_zp] if add_zp else [])
+        if any(len(op.results[0].uses) != 1 or op.control.uses or op.control_inputs for op in chain) \
+                or (offset is not None and len(offset.results[0].uses) != 1):
+            return
+        fn = cast.parent
+        accf, os_value = mul.operands
+        os_ = os_value.op.attrs["value"].array
+        c = (os_.astype(np.float64) / p.scale).astype(np.float32)
+        d = np.full(c.shape, float(p.zero_point))
+        if offset is not None:   # Sub(acc, corr) or AddV2(acc, int32 bias)
+            off = offset.operands[1].op.attrs["value"].array.astype(np.float64)
+            d = d + (-off if offset.type == "Sub" else off) * c.reshape(c.shape or (1,)).astype(np.float64)
+            accf.op.set_operand(0, offset.operands[0])
+        prefix = mul.name.rsplit("/", 1)[0]
+        mul.set_operand(1, L.Builder(fn, mul, prefix).const(c, "requant_scale"))
+        b = L.Builder(fn, scaled, prefix, shared=self._shared)
+        t = mul.results[0]
+        d = d.astype(np.float32)
+        if np.any(d):
+            t = b.binary("AddV2", t, b.const(d if d.ndim and np.ptp(d) else d.reshape(-1)[0], "requant_offset"),
+                         "requant")
+        rnd.set_operand(0, t)
+        clip.set_operand(0, rnd.results[0])
+        lo, hi = L.QMIN, L.QMAX
+        if act is not None:
+            lo = max(L.QMIN, p.zero_point)
+            if act.type == "Relu6":
+                hi = min(L.QMAX, p.zero_point + int(np.round(6.0 / p.scale)))
+        if lo != L.QMIN:
+            clip.set_operand(1, b.shared_const(np.float32(lo), f"int8_{lo}".replace("-", "m")))
+        if hi != L.QMAX:
+            clip.set_operand(2, b.shared_const(np.float32(hi), f"int8_{hi}".replace("-", "m")))
+        for op in ([add_zp] if add_zp else []) + [scaled] + ([act] if act else []) + \
+                ([offset] if offset is not None else []):
+            consts = [v.op for v in op.operands if isinstance(v, OpResult) and v.op.type == "Const"]
+            op.erase()
+            for k in consts:
+                _drop_dead_chain(fn, k)
+        _drop_dead_chain(fn, os_value.op)
+        self.bump("num-requantized")
 
 
 _INT32_BIAS_LIMIT = 2 ** 30   # |bias / output scale| beyond this stays a float BiasAdd

@@ -15,7 +15,10 @@ What runs on CPU (checked against TF 2.21's kernels):
   float op on the dequantized int8 weights.
 The int32 accumulator is cast to float and multiplied by activation scale x weight scale
 (per channel); BiasAdd/Relu/Relu6 that follow keep running in float on that result, which is
-what a fused quantized kernel's float epilogue computes.
+what a fused quantized kernel's float epilogue computes. Static range goes further where the
+graph allows (passes/quantize.py): a constant bias joins the int32 accumulator, and a result
+that only feeds the next op's int8 activation (through Relu/Relu6) is requantized directly,
+the activation becoming clip bounds, as TF's quantizer does.
 """
 from __future__ import annotations
 

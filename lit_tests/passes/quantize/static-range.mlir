@@ -1,4 +1,4 @@
-// RUN: echo '{"format": "smopt-calibration-v1", "functions": {"f": {"mm": {"min": -1.0, "max": 3.0}}, "folded_bias": {"mm": {"min": -1.0, "max": 3.0}}, "g": {"conv": {"min": 0.0, "max": 6.0}, "depthwise": {"min": -2.0, "max": 2.0}}, "old_name": {"mm2": {"min": -1.0, "max": 0.9921875}}}}' > %t.json
+// RUN: echo '{"format": "smopt-calibration-v1", "functions": {"f": {"mm": {"min": -1.0, "max": 3.0}}, "chain": {"dense1": {"min": -1.0, "max": 3.0}, "dense2": {"min": 0.0, "max": 3.0}}, "folded_bias": {"mm": {"min": -1.0, "max": 3.0}}, "g": {"conv": {"min": 0.0, "max": 6.0}, "depthwise": {"min": -2.0, "max": 2.0}}, "old_name": {"mm2": {"min": -1.0, "max": 0.9921875}}}}' > %t.json
 // The integer lowering checked here is built by passes/quantize_lowering.py.
 // RUN: smopt %s --split-input-file -p 'quantize{method=static_range calibration=%t.json signature-keys= min-num-elements=0}' --pass-statistics 2>&1 | filecheck %s
 
@@ -71,12 +71,17 @@ func.func @folded_bias(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"})
 // CHECK-NEXT: %[[XC:.*]] = "tf.Sub"(%[[XI]], %[[Z]]) {T = i32}
 // CHECK-NEXT: %[[WI:.*]] = "tf.Cast"({{.*}}) {DstT = i32, SrcT = i8, Truncate = false} : (tensor<1x1x2x2x!quant.uniform<i8:f32:3, {{.*}}>>) -> tensor<1x1x2x2xi32> loc("conv/weight_to_int32")
 // CHECK-NEXT: %[[C:.*]] = "tf.Conv2D"(%[[XC]], %[[WI]]) {T = i32, padding = "SAME", smopt.quantized = "static_range", strides = [1, 1, 1, 1]} {{.*}} -> tensor<?x4x4x2xi32> loc("conv")
-// CHECK-NEXT: "tf.Cast"(%[[C]]) {DstT = f32, SrcT = i32
-// CHECK-NEXT: "tf.Const"() {dtype = f32, value = dense<[0.00018527097, 0.00037054194]> : tensor<2xf32>}
-// CHECK-NEXT: "tf.Mul"
-// The simulated path reuses the site's scale and zero-point constants.
-// CHECK: %[[DS:.*]] = "tf.Const"() {dtype = f32, value = dense<0.015686275> : tensor<f32>} : () -> tensor<f32> loc("depthwise/act_scale")
-// CHECK: %[[DZP:.*]] = "tf.Const"() {dtype = f32, value = dense<-1.0> : tensor<f32>} : () -> tensor<f32> loc("depthwise/zp")
+// The conv result feeds only the depthwise op's int8 activation: it is requantized directly,
+// float(acc) * (output scale [0.00018527097, 0.00037054194] / 0.015686275) + zero point -1.
+// CHECK-NEXT: %[[CF:.*]] = "tf.Cast"(%[[C]]) {DstT = f32, SrcT = i32
+// CHECK-NEXT: %[[RS:.*]] = "tf.Const"() {dtype = f32, value = dense<[0.011811024, 0.023622047]> : tensor<2xf32>} : () -> tensor<2xf32> loc("conv/requant_scale")
+// CHECK-NEXT: %[[M:.*]] = "tf.Mul"(%[[CF]], %[[RS]]) {{.*}} loc("conv/rescale")
+// The simulated path below reuses the site's scale and zero-point constants.
+// CHECK-NEXT: %[[DS:.*]] = "tf.Const"() {dtype = f32, value = dense<0.015686275> : tensor<f32>} : () -> tensor<f32> loc("depthwise/act_scale")
+// CHECK-NEXT: %[[RO:.*]] = "tf.Const"() {dtype = f32, value = dense<-1.0> : tensor<f32>} : () -> tensor<f32> loc("conv/requant_offset")
+// CHECK-NEXT: %[[RQ:.*]] = "tf.AddV2"(%[[M]], %[[RO]]) {{.*}} loc("conv/requant")
+// CHECK-NEXT: "tf.Round"(%[[RQ]]) {{.*}} loc("depthwise/round")
+// CHECK-NEXT: %[[DZP:.*]] = "tf.Const"() {dtype = f32, value = dense<-1.0> : tensor<f32>} : () -> tensor<f32> loc("depthwise/zp")
 // CHECK: tensor<?x4x4x2x!quant.uniform<i8:f32, 0.01568627543747425:-1>> loc("depthwise/quantize")
 // CHECK-NEXT: "tf.Cast"({{.*}}) {DstT = f32, SrcT = i8, Truncate = false} {{.*}} loc("depthwise/to_float")
 // CHECK-NEXT: "tf.Sub"(%{{.*}}, %[[DZP]]) {{.*}} loc("depthwise/sub_zp")
@@ -91,6 +96,38 @@ func.func @g(%x: tensor<?x4x4x2xf32>) -> (tensor<?x4x4x2xf32> {tf.name = "y"}) {
 }
 
 // -----
+// Dense -> Relu -> Dense (the MLP case). dense1's int32 result (zero-point correction and
+// folded bias in `off`) goes straight into dense2's int8 activation: Round(float(acc) * c + d),
+// c = os1 / s2 = [0.00012351398, 0.0004940559, 0.00012351398] / (3/255), d = zp2 - off * c
+// with off = -[-14224, -2008, 2008] (as in @folded_bias) and zp2 = -128; Relu becomes the
+// clip's lower bound zp2 = -128 (no change here, as the ReLU output's range starts at 0). No float Relu, RealDiv or BiasAdd is
+// left between the two integer matmuls.
+// CHECK-LABEL: func.func @chain
+// CHECK: %[[A1:.*]] = "tf.BatchMatMulV3"({{.*}}) {{.*}} loc("dense1")
+// CHECK-NEXT: %[[F1:.*]] = "tf.Cast"(%[[A1]]) {DstT = f32, SrcT = i32, Truncate = false}
+// CHECK-NEXT: %[[C1:.*]] = "tf.Const"() {dtype = f32, value = dense<[0.010498688, 0.04199475, 0.010498688]> : tensor<3xf32>} : () -> tensor<3xf32> loc("dense1/requant_scale")
+// CHECK-NEXT: %[[M1:.*]] = "tf.Mul"(%[[F1]], %[[C1]]) {{.*}} loc("dense1/rescale")
+// CHECK-NEXT: %[[D1:.*]] = "tf.Const"() {dtype = f32, value = dense<[21.333332, -43.67454, -149.08136]> : tensor<3xf32>} : () -> tensor<3xf32> loc("dense1/requant_offset")
+// CHECK-NEXT: %[[T1:.*]] = "tf.AddV2"(%[[M1]], %[[D1]]) {{.*}} loc("dense1/requant")
+// CHECK-NEXT: %[[R2:.*]] = "tf.Round"(%[[T1]]) {{.*}} loc("dense2/round")
+// CHECK-NEXT: %[[CL2:.*]] = "tf.ClipByValue"(%[[R2]], %{{.*}}, %{{.*}}) {{.*}} loc("dense2/clip")
+// CHECK-NEXT: %[[Q2:.*]] = "tf.Cast"(%[[CL2]]) {DstT = i8, SrcT = f32, Truncate = false} : (tensor<?x3xf32>) -> tensor<?x3x!quant.uniform<i8:f32, 0.0117647061124444:-128>> loc("dense2/quantize")
+// CHECK-NEXT: "tf.BatchMatMulV3"(%[[Q2]], %{{.*}}) {{.*}} loc("dense2")
+// CHECK-NOT: "tf.Relu"
+// CHECK-NOT: "tf.RealDiv"
+// CHECK: return
+func.func @chain(%x: tensor<?x2xf32>) -> (tensor<?x2xf32> {tf.name = "y"}) {
+  %w = "tf.Const"() {dtype = f32, value = dense<[[1.0, -2.0, 0.5], [0.25, 4.0, -1.0]]> : tensor<2x3xf32>} : () -> tensor<2x3xf32> loc("w")
+  %b = "tf.Const"() {dtype = f32, value = dense<[0.5, -1.0, 0.25]> : tensor<3xf32>} : () -> tensor<3xf32> loc("b")
+  %m = "tf.MatMul"(%x, %w) {T = f32} : (tensor<?x2xf32>, tensor<2x3xf32>) -> tensor<?x3xf32> loc("dense1")
+  %a = "tf.BiasAdd"(%m, %b) {T = f32} : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32> loc("bias")
+  %r = "tf.Relu"(%a) {T = f32} : (tensor<?x3xf32>) -> tensor<?x3xf32> loc("relu")
+  %w2 = "tf.Const"() {dtype = f32, value = dense<[[1.0, -1.0], [0.5, 2.0], [-0.25, 1.0]]> : tensor<3x2xf32>} : () -> tensor<3x2xf32> loc("w2")
+  %n = "tf.MatMul"(%r, %w2) {T = f32} : (tensor<?x3xf32>, tensor<3x2xf32>) -> tensor<?x2xf32> loc("dense2")
+  return %n : tensor<?x2xf32>
+}
+
+// -----
 // @new_name is not in the statistics (an earlier pass renamed it): node "mm2" is found by
 // name. [-1, 127/128] gives scale 1/128 and zero point 0: no zero-point terms. "mm3" has no statistics (never ran
 // during calibration) and stays float. (The statistics of all four cases follow the output.)
@@ -102,6 +139,7 @@ func.func @g(%x: tensor<?x4x4x2xf32>) -> (tensor<?x4x4x2xf32> {tf.name = "y"}) {
 // CHECK: "tf.MatMul"(%x, %{{.*}}) {T = f32} {{.*}} loc("mm3")
 // CHECK: (S) 1 num-quantized
 // CHECK: (S) 1 num-folded-biases
+// CHECK: (S) 1 num-requantized
 // CHECK: (S) 1 num-skipped-no-stats
 func.func @new_name(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"}, tensor<?x3xf32> {tf.name = "z"}) {
   %w = "tf.Const"() {dtype = f32, value = dense<[[1.0, -2.0, 0.5], [0.25, 4.0, -1.0]]> : tensor<2x3xf32>} : () -> tensor<2x3xf32> loc("w")
