@@ -438,7 +438,6 @@ class Quantize(Pass):
         op.erase()
         fn.rename_op(core.op, name)
 
-
     # ---- int8 -> int8 ------------------------------------------------------------------
     def _chain(self, cast, p):
         """Requantize a static result straight into the next op's int8 activation.
