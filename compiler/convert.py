@@ -7,6 +7,8 @@ appears only when everything succeeded (compiler.exporter writes it atomically).
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import shutil
 import tempfile
@@ -41,6 +43,23 @@ def build_pipeline(opts, input_dir=None, module=None, target="tpu", report_json=
     return pipelines.pipeline_text(opts, target=target, report_json=report_json, quantization=quant)
 
 
+@contextlib.contextmanager
+def heap_frozen():
+    """Keep the objects that exist now (TensorFlow's and Keras' modules: hundreds of thousands)
+    out of the garbage collector's scans while the block runs. A conversion allocates many
+    small IR objects, and every full collection they trigger would walk that whole heap
+    (~0.15 s each) although none of it becomes garbage here; new objects are collected as
+    usual. A no-op when the caller froze the heap itself."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_pipeline(input_dir, output_dir, pipeline, inst=None, overwrite=False, dump_dir=None, log=None,
                  tool="smopt-convert", before_publish=None):
     """Import `input_dir`, run `pipeline`, export to `output_dir` atomically.
@@ -49,6 +68,12 @@ def run_pipeline(input_dir, output_dir, pipeline, inst=None, overwrite=False, du
     on the model, e.g. quantization calibration). `before_publish(dir, module)` may add files
     to the finished export before it is moved into place. Returns (module, pass manager).
     """
+    with heap_frozen():
+        return _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, log, tool,
+                             before_publish)
+
+
+def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, log, tool, before_publish):
     if os.path.abspath(input_dir) == os.path.abspath(output_dir):
         raise SmoptError(f"output directory '{output_dir}' is the input directory; the input is never modified")
     prepare_output_dir(output_dir, overwrite)
