@@ -8,7 +8,7 @@ signature input key to TensorProto). Reading it needs no TensorFlow (`load_datas
 Running: the ORIGINAL SavedModel is lifted again (so the conversion's own module stays
 untouched) and instrumented: in front of every quantizable op of the `quantize` pass
 (passes/quantize.py `quantizable_sites`), ops compute min and max of the op's float
-activation and `PrintV2` appends them (9 significant digits) to one file per op; the
+activation (and its per-channel sums, for bias correction) and `PrintV2` appends them (9 significant digits) to one file per op; the
 PrintV2 ops are control outputs of their function, so TF runs them. The instrumented copy
 is exported with compiler.exporter and each signature runs once per sample in TensorFlow
 (CPU). Functions called several times (or in loops) report every call.
@@ -17,8 +17,10 @@ Output: JSON keyed by function name and node name, what `quantize{calibration=..
 
     {"format": "smopt-calibration-v1", "method": "min_max", "num_samples": {"serving_default": 8},
      "functions": {"__inference_serve_52": {"Conv2D": {"op": "Conv2D", "min": -0.99, "max": 1.0,
-                                                       "count": 8}}}}
+                                                       "count": 8, "mean": [0.01, -0.02, 0.0]}}}}
 
+`mean` (optional): the activation's per-channel means over every axis but the last, for the
+ops whose bias correction the quantize pass models (passes/quantize.py `mean_axis`).
 `method`: "min_max" (the range of all observed values, TF's CALIBRATION_METHOD_MIN_MAX) or
 "average_min_max" (means of the per-call minima and maxima, CALIBRATION_METHOD_AVERAGE_MIN_MAX).
 """
@@ -146,7 +148,12 @@ def check_dataset_keys(samples, signature, path):
 
 # ---- instrumentation --------------------------------------------------------------------
 def instrument(module, sites, out_dir):
-    """Add min/max recorders in front of every site; returns [(function, node, file)]."""
+    """Add recorders in front of every site; returns [(function, node, op type, file)].
+
+    Each run of a site appends one line: `min max` of its float activation, and for ops that
+    bias correction models (passes/quantize.py `mean_axis`) with a static channel count C,
+    also the element count and the C per-channel sums: `min max n s_1 ... s_C`."""
+    from passes.quantize import mean_axis
     from passes.quantize_lowering import Builder, tt
     recorded = []
     for i, s in enumerate(sites):
@@ -154,14 +161,28 @@ def instrument(module, sites, out_dir):
         x = op.operands[0]
         path = os.path.join(out_dir, f"site_{i:05d}.txt")
         b = Builder(fn, op, f"smopt_calibration/{op.name}")
+        shape = x.type.shape if isinstance(x.type, T.TensorType) else None
+        channels = shape[-1] if shape and mean_axis(op) is not None and shape[-1] > 0 else None
         flat = b.op("Reshape", [x, b.const(np.array([-1], np.int32), "shape")], tt(T.float32, [-1]),
                     {"T": T.float32, "Tshape": T.int32}, "flatten")
         axis = b.const(np.array(0, np.int32), "axis")
         attrs = {"T": T.float32, "Tidx": T.int32, "keep_dims": False}
         lo = b.op("Min", [flat, axis], tt(T.float32, []), attrs, "min")
         hi = b.op("Max", [flat, axis], tt(T.float32, []), attrs, "max")
-        both = b.op("Pack", [lo, hi], tt(T.float32, [2]), {"T": T.float32, "N": 2, "axis": 0}, "pack")
-        text = b.op("AsString", [both], tt(T.string, [2]),
+        fields = [lo, hi]
+        if channels is not None:
+            n = b.cast(b.op("Size", [x], tt(T.int32, []), {"T": T.float32, "out_type": T.int32}, "size"),
+                       T.float32, "count")
+            fields.append(n)
+        both = b.op("Pack", fields, tt(T.float32, [len(fields)]),
+                    {"T": T.float32, "N": len(fields), "axis": 0}, "pack")
+        if channels is not None:
+            rows = b.op("Reshape", [x, b.const(np.array([-1, channels], np.int32), "rows_shape")],
+                        tt(T.float32, [-1, channels]), {"T": T.float32, "Tshape": T.int32}, "rows")
+            sums = b.op("Sum", [rows, axis], tt(T.float32, [channels]), attrs, "channel_sums")
+            both = b.op("ConcatV2", [both, sums, axis], tt(T.float32, [len(fields) + channels]),
+                        {"T": T.float32, "N": 2, "Tidx": T.int32}, "record")
+        text = b.op("AsString", [both], tt(T.string, both.type.shape),
                     {"T": T.float32, "precision": 9, "scientific": True, "shortest": False,
                      "width": -1, "fill": ""}, "as_string")
         line = b.op("ReduceJoin", [text, b.const(np.array(0, np.int32), "join_axis")], tt(T.string, []),
@@ -205,9 +226,13 @@ def _tf_value(tf, arr):
 
 
 def calibrate(input_dir, datasets, stats_path, signature_keys=("serving_default",), method="min_max",
-              tags=None, workdir=None):
+              tags=None, workdir=None, freeze=False):
     """Run the representative datasets ({signature key: samples}) through the original model
-    and write the activation ranges of every quantizable op to `stats_path`; returns the dict."""
+    and write the activation ranges of every quantizable op to `stats_path`; returns the dict.
+
+    `freeze`: run `freeze-variables` on the copy first, as the quantization pipeline does when
+    it freezes: the statistics then name the functions `quantize` will see, and TF loads the
+    instrumented model without restoring a checkpoint (a quarter of the load time)."""
     from passes.quantize import quantizable_sites
     from passes.registry import PassError
     from .exporter import export_saved_model
@@ -219,6 +244,10 @@ def calibrate(input_dir, datasets, stats_path, signature_keys=("serving_default"
     workdir = workdir or tempfile.mkdtemp(prefix="smopt-calibration-")
     try:
         module = import_saved_model(input_dir, tags)
+        if freeze:
+            from passes.registry import parse_pipeline
+            from .pass_manager import PassManager
+            PassManager(parse_pipeline("freeze-variables")).run(module)
         try:
             sites = quantizable_sites(module, list(signature_keys))
         except PassError as e:
@@ -277,22 +306,28 @@ def _summarize(path, method):
     if not os.path.exists(path):
         return None
     los, his = [], []
+    count, sums = 0.0, None
     with open(path) as f:
         for line in f:
-            parts = line.split()
-            if len(parts) != 2:
-                continue
             try:
-                lo, hi = float(parts[0]), float(parts[1])
+                vals = [float(v) for v in line.split()]
             except ValueError:
                 continue
-            if math.isfinite(lo) and math.isfinite(hi):
-                los.append(lo)
-                his.append(hi)
+            if len(vals) < 2 or len(vals) == 3 or not (math.isfinite(vals[0]) and math.isfinite(vals[1])):
+                continue
+            los.append(vals[0])
+            his.append(vals[1])
+            if len(vals) > 3 and (sums is None or len(sums) == len(vals) - 3):
+                s = np.asarray(vals[3:], np.float64)
+                sums = s if sums is None else sums + s
+                count += vals[2]
     if not los:
         return None
     if method == "average_min_max":
         lo, hi = float(np.mean(los)), float(np.mean(his))
     else:
         lo, hi = min(los), max(his)
-    return {"min": lo, "max": hi, "count": len(los)}
+    entry = {"min": lo, "max": hi, "count": len(los)}
+    if sums is not None and count > 0 and np.all(np.isfinite(sums)):
+        entry["mean"] = [float(v) for v in sums * (len(sums) / count)]
+    return entry

@@ -166,6 +166,7 @@ def quantization_pipeline(input_dir, module, qopts, workdir=None):
         min_elems = 0
     per_channel = qopts.enable_per_channel_quantization if _has(qopts, "enable_per_channel_quantization") else True
     parts = [f"method={method}"]
+    freeze = qopts.freeze_all_variables if _has(qopts, "freeze_all_variables") else True
     if method == "static_range":
         datasets = load_datasets(module, qopts, keys)
         if workdir is None:
@@ -177,14 +178,13 @@ def quantization_pipeline(input_dir, module, qopts, workdir=None):
         tags = list(qopts.tags) or None
         run_dir = os.path.join(qdir, "run")   # the instrumented model: not needed afterwards
         try:
-            calibrate(input_dir, datasets, stats_path, keys, cal_method, tags, workdir=run_dir)
+            calibrate(input_dir, datasets, stats_path, keys, cal_method, tags, workdir=run_dir, freeze=freeze)
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
         parts.append(f"calibration={_fmt(stats_path)}")
     parts += [f"signature-keys={','.join(keys)}", f"min-num-elements={min_elems}",
               f"per-channel={'true' if per_channel else 'false'}"]
     text = "quantize{" + " ".join(parts) + "}"
-    freeze = qopts.freeze_all_variables if _has(qopts, "freeze_all_variables") else True
     # Freezing first hands `quantize` constant biases, which static range folds into the
     # int32 accumulator; merge-functions: Keras' `serve` and `serving_default` wrappers are
     # the same function.

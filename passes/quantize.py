@@ -15,15 +15,23 @@ result; see quantize_lowering.py for the arithmetic and the choice of CPU kernel
   its handle (quantize_variables.py); otherwise the consumer gets an int8 constant copy.
   Constant weights become int8 constants. The IR shows the scales on the int8 values' types:
   `tensor<3x3x3x32x!quant.uniform<i8:f32:3, {...}>>`; export writes their storage type (int8).
+  Where the activation is never negative (Relu, Relu6, Softmax, ... possibly through pooling
+  and reshapes: `_non_negative`; or a calibrated minimum >= 0) its mean is positive, and a
+  channel's summed rounding error times that mean would bias every output of the channel:
+  balanced rounding (`balanced-rounding`, L.balance_rounding) keeps each sum under half a step.
 - weight_only: the int8 weight is dequantized (Cast, Mul by scale) in front of the float op.
 - static_range: activations are quantized with the scale/zero point of the calibrated range
   (`calibration`: the JSON of compiler/calibration.py; ops without statistics, e.g. never run
   during calibration, stay float) and the op runs in integers where TF has a CPU kernel. A
-  constant bias (BiasAdd/AddV2 along the output channel) is folded into the int32
-  accumulator, and a result whose only use (through Relu/Relu6) is the next quantized op's
-  activation is requantized straight to int8 (`_chain`).
-- dynamic_range: like static range, but each activation's range is computed in the graph
-  (Min/Max over the tensor) on every run.
+  constant bias (BiasAdd/AddV2 along the output channel) is first corrected for the weight
+  rounding's expected effect, E[x] . (w_q - w) from the calibrated activation means
+  (`bias-correction`), then folded into the int32 accumulator; a result whose only use
+  (through Relu/Relu6) is the next quantized op's activation is requantized straight to int8
+  (`_chain`).
+- dynamic_range: like static range, but each activation's range is computed in the graph on
+  every run: per row of a MatMul/BatchMatMul activation, per example of a convolution
+  (`_dynamic_axes`), so an input's result does not depend on its batch-mates; a never-negative
+  activation is stored as uint8 with zero point 0.
 The core op of each rewrite carries the IR-only attribute `smopt.quantized = "<method>"`.
 """
 from __future__ import annotations
@@ -212,6 +220,17 @@ class Stats:
             return self._range(self.by_node[node])
         return None
 
+    def mean(self, fn_name, node):
+        """The recorded per-channel activation means (a float64 vector) or None; with the same
+        fallback as `lookup`, only when one function recorded the node."""
+        e = self.functions.get(fn_name, {}).get(node)
+        if e is None and fn_name not in self.functions and len(self.by_node.get(node, ())) == 1:
+            e = self.by_node[node][0]
+        m = e.get("mean") if isinstance(e, dict) else None
+        if not isinstance(m, list) or not m or not all(_finite(x) for x in m):
+            return None
+        return np.asarray(m, np.float64)
+
 
 def _finite(x):
     return isinstance(x, (int, float)) and np.isfinite(x)
@@ -230,6 +249,12 @@ class Quantize(Pass):
                "quantize functions reachable from these signatures (empty: every function)"),
         Option("min-num-elements", int, 1024, "quantize only weights with at least this many elements"),
         Option("per-channel", bool, True, "per-output-channel weight scales (false: one scale per tensor)"),
+        Option("balanced-rounding", bool, True,
+               "weights of ops whose activation is never negative: round so that each output channel's "
+               "rounding errors sum to at most half a step"),
+        Option("bias-correction", bool, True,
+               "static_range: subtract the weight rounding error's mean effect (from the calibrated "
+               "activation means) from the op's constant bias"),
     )
     statistics = (
         ("num-quantized", "Number of ops quantized"),
@@ -237,6 +262,8 @@ class Quantize(Pass):
         ("num-int8-constants", "Number of int8 weight constants created"),
         ("num-folded-biases", "Number of constant biases folded into the int32 accumulator (static range)"),
         ("num-requantized", "Number of static results requantized straight into the next int8 activation"),
+        ("num-balanced", "Number of weights rounded with balanced channel error sums"),
+        ("num-bias-corrected", "Number of constant biases corrected for the weight rounding error (static range)"),
         ("num-skipped-small", "Number of ops skipped: weight below min-num-elements"),
         ("num-skipped-no-stats", "Number of ops skipped: no calibration statistics"),
         ("num-skipped-unsupported", "Number of ops skipped: weight variable used in ways the pass cannot follow"),
@@ -258,7 +285,7 @@ class Quantize(Pass):
         sites = quantizable_sites(module, self.signature_keys)
         analysis = VariableAnalysis(module) if any(s.is_variable for s in sites) else None
         groups = {}
-        ranges = {}
+        ranges, means = {}, {}
         for s in sites:
             if s.is_variable:
                 var, status = analysis.variable_of(s.source.operands[0])
@@ -279,16 +306,18 @@ class Quantize(Pass):
                     self.bump("num-skipped-no-stats")
                     continue
                 ranges[id(s.op)] = r
+                means[id(s.op)] = stats.mean(s.fn.name, s.op.name)
             groups.setdefault(key, (var, status, shape, []))[3].append(s)
         for key, (var, status, shape, group) in groups.items():
-            self._quantize_group(module, analysis, var, status, shape, group, ranges)
+            self._quantize_group(module, analysis, var, status, shape, group, ranges, means)
         for cast, p in self._requants:
             self._chain(cast, p)
 
     # ---- weights ------------------------------------------------------------------------
-    def _quantize_group(self, module, analysis, var, status, shape, group, ranges):
+    def _quantize_group(self, module, analysis, var, status, shape, group, ranges, means):
         axes = {channel_axis(s.op, shape)[0] for s in group}
-        axis = axes.pop() if self.per_channel and len(axes) == 1 else None
+        out_axis = axes.pop() if len(axes) == 1 else None
+        axis = out_axis if self.per_channel else None
         if var is not None:
             try:
                 arrays = [np.asarray(module.read_variable(v)) for v in var]
@@ -305,6 +334,14 @@ class Quantize(Pass):
             self.bump("num-skipped-unsupported", len(group))
             return
         q, scale = L.quantize_weight(w, axis)
+        if self.balanced_rounding and out_axis is not None \
+                and all(_non_negative(s.op.operands[0]) or ranges.get(id(s.op), (-1,))[0] >= 0 for s in group):
+            q = L.balance_rounding(w, q, scale, axis, out_axis)
+            self.bump("num-balanced")
+        if self.bias_correction:
+            for s in group:
+                if means.get(id(s.op)) is not None:
+                    self._correct_bias(s, w, q, scale, axis, means[id(s.op)])
         qtype = L.weight_type(scale, axis)
         if var is not None and status == "retype":
             self._retype_variable(module, analysis, var, qtype, q, group)
@@ -360,6 +397,29 @@ class Quantize(Pass):
                     and s.fn.unique_op_name(s.source.name) == s.source.name:
                 s.fn.rename_op(c.op, s.source.name)
 
+    def _correct_bias(self, s, w, q, scale, axis, mean):
+        """Bias correction (Nagel et al. 2019): the rounded weight changes the op's expected
+        output by E[x] . (w_q - w) per output channel; the calibrated activation means give
+        E[x], and the constant bias that follows the op absorbs the negated shift."""
+        found = _bias_add(s.op)
+        if found is None:
+            return
+        add, src = found
+        dw = L.dequantize_array(q, scale, axis).astype(np.float64) - w.astype(np.float64)
+        shift = _mean_shift(s.op, dw, np.asarray(mean, np.float64))
+        bias = src.attrs["value"].array
+        if shift is None or shift.shape != bias.shape or not np.all(np.isfinite(shift)):
+            return
+        new = (bias.astype(np.float64) - shift).astype(np.float32)
+        from ir.core import make_const
+        c = make_const(new, s.fn.unique_op_name(src.name + "/bias_corrected"))
+        s.fn.insert_before(add, c, uniquify=False)
+        add.set_operand(1 if add.operands[0] is s.op.results[0] else 0, c.results[0])
+        _drop_dead_chain(s.fn, src)
+        if src.parent is None and s.fn.unique_op_name(src.name) == src.name:
+            s.fn.rename_op(c, src.name)
+        self.bump("num-bias-corrected")
+
     # ---- ops ----------------------------------------------------------------------------
     def _lower(self, s, scale, axis, q, rng):
         op, fn = s.op, s.fn
@@ -373,7 +433,7 @@ class Quantize(Pass):
         if self.method == "static_range":
             p = L.ActParams(*L.activation_params(*rng))
         else:
-            p = L.dynamic_params(b, x)
+            p = L.dynamic_params(b, x, _dynamic_axes(op, x), _non_negative(x))
         xq = L.quantize_activation(b, x, p)
         if p.static:
             self._requants.append((xq.op, p))
@@ -394,7 +454,7 @@ class Quantize(Pass):
                 adj = (op.attrs.get("transpose_a", False), op.attrs.get("transpose_b", False)) \
                     if op.type == "MatMul" else (op.attrs.get("adj_x", False), op.attrs.get("adj_y", False))
                 acc = b.op("BatchMatMulV3", [xq, wq], T.TensorType(T.int32, out_type.shape),
-                           {"Ta": T.int8, "Tb": T.int8, "Tout": T.int32, "adj_x": bool(adj[0]),
+                           {"Ta": p.storage, "Tb": T.int8, "Tout": T.int32, "adj_x": bool(adj[0]),
                             "adj_y": bool(adj[1])}, "int8_matmul")
                 core = acc
                 colsum = _matmul_colsum(op, q)
@@ -405,10 +465,10 @@ class Quantize(Pass):
                     if np.any(corr):
                         acc = b.binary("Sub", acc, b.const(corr.astype(np.int32), "zp_correction"),
                                        "sub_zp_correction", T.int32)
-                else:
+                elif p.has_zero_point:
                     zpi = b.cast(p.zero_point, T.int32, "zp_i32")
                     corr = b.binary("Mul", zpi, b.const(colsum.astype(np.int32), "weight_colsum"),
-                                    "zp_correction", T.int32, shape=list(colsum.shape))
+                                    "zp_correction", T.int32)
                     acc = b.binary("Sub", acc, corr, "sub_zp_correction", T.int32)
             else:  # Conv2D, Einsum: int32 kernels
                 xi = L.centered_int32(b, xq, p)
@@ -506,20 +566,16 @@ class Quantize(Pass):
 _INT32_BIAS_LIMIT = 2 ** 30   # |bias / output scale| beyond this stays a float BiasAdd
 
 
-def _foldable_bias(op, p, wscale, out_shape):
-    """(add op, int32 bias) when `op`'s only user adds a constant bias along the last axis
-    (BiasAdd NHWC, or AddV2/Add of a rank-1 constant): static range folds it into the int32
-    accumulator as round(bias / (act_scale * weight_scale[c])), as TF's quantizer does. The
-    rounding error is at most half an output quantization step per channel."""
+def _bias_add(op):
+    """(add op, bias Const op) when `op`'s only user adds a constant float bias along the last
+    axis (BiasAdd NHWC, or AddV2/Add of a rank-1 constant), else None."""
     uses = op.results[0].uses
     if len(uses) != 1 or op.control.uses:
         return None
     add, idx = uses[0]
     if not isinstance(add, Op) or add.type not in ("BiasAdd", "AddV2", "Add") or len(add.operands) != 2:
         return None
-    if add.type == "BiasAdd" and add.attrs.get("data_format", "NHWC") not in ("NHWC", b"NHWC"):
-        return None
-    if add.type != "BiasAdd" and idx != 0 and idx != 1:
+    if add.type == "BiasAdd" and (idx != 0 or add.attrs.get("data_format", "NHWC") not in ("NHWC", b"NHWC")):
         return None
     shape = op.results[0].type.shape
     if not shape or shape[-1] < 0 or add.results[0].type != op.results[0].type or add.control_inputs:
@@ -531,13 +587,96 @@ def _foldable_bias(op, p, wscale, out_shape):
     if not isinstance(val, DenseElements) or val.type.element is not T.float32 \
             or tuple(val.type.shape) != (shape[-1],):
         return None
-    if list(out_shape) not in ([], [-1]):   # the weight scale must run along the last axis too
+    return add, src.op
+
+
+def _foldable_bias(op, p, wscale, out_shape):
+    """(add op, int32 bias) for the constant bias after `op` (`_bias_add`): static range folds
+    it into the int32 accumulator as round(bias / (act_scale * weight_scale[c])), as TF's
+    quantizer does. The rounding error is at most half an output quantization step per channel."""
+    found = _bias_add(op)
+    if found is None or list(out_shape) not in ([], [-1]):   # the weight scale must run along the last axis too
         return None
+    add, src = found
+    val = src.attrs["value"]
     out_scale = (np.float32(p.scale) * np.asarray(wscale, np.float32)).astype(np.float32)
     q = np.round(val.array.astype(np.float64) / np.broadcast_to(out_scale, val.array.shape))
     if not np.all(np.isfinite(q)) or np.max(np.abs(q), initial=0) > _INT32_BIAS_LIMIT:
         return None
     return add, q.astype(np.int64)
+
+
+_NON_NEGATIVE = {"Relu", "Relu6", "Sigmoid", "Softmax", "Softplus", "Exp", "Abs", "Square", "Sqrt", "Rsqrt"}
+_ORDER_PRESERVING = {"Identity", "Reshape", "Squeeze", "ExpandDims", "Transpose", "MaxPool", "MaxPoolV2",
+                     "AvgPool", "Mean", "Max", "Min", "StopGradient", "EnsureShape", "ConcatV2"}
+
+
+def _non_negative(v, depth=8):
+    """Whether `v` is never negative by construction: made by Relu/Relu6/Sigmoid/Softmax/...,
+    possibly through ops that only move, select or average values (pooling, reshapes,
+    concatenation of non-negative tensors). Function arguments are unknown."""
+    if depth == 0 or not isinstance(v, OpResult) or v.index != 0:
+        return False
+    op = v.op
+    if op.type in _NON_NEGATIVE:
+        return True
+    if op.type not in _ORDER_PRESERVING or not op.operands:
+        return False
+    if op.type == "ConcatV2":
+        return all(_non_negative(x, depth - 1) for x in op.operands[:-1])
+    return _non_negative(op.operands[0], depth - 1)
+
+
+def _dynamic_axes(op, x):
+    """Dynamic range measures the activation per row of a MatMul/BatchMatMul (its contraction
+    axis, last, is reduced) and per example of a convolution (all axes but the batch): finer
+    ranges than one per tensor, and each example's result does not depend on the others in
+    its batch. None (one range per tensor) for Einsum, transposed activations or unknown rank."""
+    rank = x.type.rank
+    if rank is None or rank < 2:
+        return None
+    if op.type == "MatMul" and not op.attrs.get("transpose_a") or \
+            op.type.startswith("BatchMatMul") and not op.attrs.get("adj_x"):
+        return [rank - 1]
+    if op.type in ("Conv2D", "DepthwiseConv2dNative") and rank == 4:
+        return [1, 2, 3]
+    return None
+
+
+def _mean_shift(op, dw, mean):
+    """E[x] . dw per output channel for `op` with weight error `dw` and activation channel
+    means `mean` (as calibration records them, see `mean_axis`); None where not modelled."""
+    t = op.type
+    if t == "MatMul":
+        d = dw.T if op.attrs.get("transpose_b") else dw
+        return mean @ d if d.ndim == 2 and d.shape[0] == mean.shape[0] else None
+    if t.startswith("BatchMatMul"):
+        if dw.ndim != 2:
+            return None
+        d = dw.T if op.attrs.get("adj_y") else dw
+        return mean @ d if d.shape[0] == mean.shape[0] else None
+    if mean_axis(op) is None or dw.ndim != 4 or dw.shape[2] != mean.shape[0]:
+        return None
+    if t == "Conv2D":     # border outputs see zero padding: the shift is the interior's
+        return np.einsum("hwio,i->o", dw, mean)
+    if t == "DepthwiseConv2dNative":
+        return np.einsum("hwcm,c->cm", dw, mean).reshape(-1)
+    return None
+
+
+def mean_axis(op):
+    """Whether bias correction models `op`: it then needs the means of operand 0 over every
+    axis but the last (the contraction axis of MatMul/BatchMatMul, the input channels of an
+    NHWC convolution, whose output channels are last too, where the bias runs); else None."""
+    t = op.type
+    if t == "MatMul":
+        return None if op.attrs.get("transpose_a") else -1
+    if t.startswith("BatchMatMul"):
+        return None if op.attrs.get("adj_x") else -1
+    if t in ("Conv2D", "DepthwiseConv2dNative"):
+        fmt = op.attrs.get("data_format", "NHWC")
+        return -1 if (fmt.decode() if isinstance(fmt, bytes) else fmt) == "NHWC" else None
+    return None
 
 
 def _drop_dead_chain(fn, op):
@@ -551,4 +690,4 @@ def _drop_dead_chain(fn, op):
 
 
 __all__ = ["Quantize", "quantizable_sites", "reachable_functions", "QUANTIZABLE", "METHODS", "Site",
-           "channel_axis", "Stats"]
+           "channel_axis", "mean_axis", "Stats"]
