@@ -110,6 +110,12 @@ class _Importer:
             for inp in nd.input:
                 if inp.startswith("^"):
                     src = self.by_name.get(inp[1:])
+                    if src is None and inp[1:] in values:
+                        # `^arg`: a control edge from a function argument (Keras 2's custom
+                        # gradient functions write these). Arguments are ready before any node
+                        # of the call runs, so the edge orders nothing; as in TF's own MLIR
+                        # import, it is dropped.
+                        continue
                     if src is None:
                         raise SmoptError(f"node '{nd.name}' in {where} has a control input from "
                                          f"unknown node '{inp[1:]}'")
