@@ -230,14 +230,78 @@ def _patch_object_graph(module, mg):
                          "pipeline removed (keep exported functions, e.g. symbol-dce{keep-exported=true})")
     for n in missing:   # unreferenced now (e.g. merged or dead): their captures do not matter
         del og.concrete_functions[n]
-    _prune_dropped_variables(module, og)
+    unbound = _drop_stale_gradients(module, mg, referenced)
+    _prune_dropped_variables(module, og, unbound)
 
 
-def _prune_dropped_variables(module, og):
-    """Remove object-graph variables that a pass dropped (e.g. freeze-variables) and keep the
-    captures of each concrete function in step with its IR arguments."""
+def _captured_tensor_value(module, function, tensor):
+    """The IR value that an object-graph `captured_tensor` (`node:index` inside `function`)
+    names today, or None when a pass removed, moved or renamed it."""
+    fn = module.functions.get(function)
+    node, _, index = tensor.rpartition(":")
+    if fn is None or not index.isdigit():
+        return None
+    idx = int(index)
+    for a in fn.args:
+        if a.name == node and idx == 0:
+            return a
+    for op in fn.ops:
+        if op.name == node:
+            return op.results[idx] if idx < len(op.results) else None
+    return None
+
+
+def _drop_stale_gradients(module, mg, referenced):
+    """Custom gradients (tf.custom_gradient, Keras 2's swish) are saved as gradient functions
+    that capture forward tensors by node name (`captured_tensor` object-graph nodes). A pass
+    that fuses, clusters or converts the forward function can remove such a tensor; TF's loader
+    would then fail. Those gradient functions only serve training, so their registration is
+    dropped (the forward model serves as before; differentiating it through the removed custom
+    gradient is no longer possible). A tensor that something other than a registered gradient
+    needs is an error. Returns the captured-tensor nodes nothing binds any more (to remove)."""
+    og = mg.object_graph_def
+    lib = mg.graph_def.library
+    captured = {}   # node id -> (function, tensor name, IR value or None)
+    for i, node in enumerate(og.nodes):
+        if node.WhichOneof("kind") == "captured_tensor":
+            ct = node.captured_tensor
+            captured[i] = (ct.concrete_function, ct.name,
+                           _captured_tensor_value(module, ct.concrete_function, ct.name))
+    gradients = {g.gradient_func for g in lib.registered_gradients}
+    dropped_fns = set()
+    for name, cf in og.concrete_functions.items():
+        fn = module.functions.get(name)
+        for pos, nid in enumerate(cf.bound_inputs):
+            if nid not in captured:
+                continue
+            where, tensor, value = captured[nid]
+            want = None
+            if fn is not None:
+                args = [a for a in fn.args if a.attrs.get("tf_saved_model.bound_input") == nid]
+                want = args[0].type.dtype if args else None
+            if value is not None and (want is None or value.type.dtype == want):
+                continue
+            if name not in gradients or name in referenced:
+                raise SmoptError(f"cannot export: function '{name}' captures tensor '{tensor}' of "
+                                 f"function '{where}', which the pipeline removed or changed")
+            dropped_fns.add(name)
+    for name in dropped_fns:
+        del og.concrete_functions[name]
+    kept = [g for g in lib.registered_gradients if g.gradient_func not in dropped_fns]
+    if len(kept) != len(lib.registered_gradients):
+        del lib.registered_gradients[:]
+        lib.registered_gradients.extend(kept)
+    still_bound = {nid for cf in og.concrete_functions.values() for nid in cf.bound_inputs}
+    return {nid for nid in captured if nid not in still_bound}
+
+
+def _prune_dropped_variables(module, og, extra_dropped=()):
+    """Remove object-graph variables that a pass dropped (e.g. freeze-variables) and the nodes
+    in `extra_dropped` (stale captured tensors), and keep the captures of each concrete
+    function in step with its IR arguments."""
     kept_vars = {v.node_id for v in module.variables}
     dropped = {i for i, n in enumerate(og.nodes) if n.WhichOneof("kind") == "variable" and i not in kept_vars}
+    dropped |= set(extra_dropped)
     remap = {}
     for i in range(len(og.nodes)):
         if i not in dropped:

@@ -1,0 +1,250 @@
+"""Every corpus model through every pipeline, in one process.
+
+`run_model(cm, model_dir, workdir)` returns {pipeline: Result}. Used by tests/test_corpus.py
+(which asserts) and benchmarks/corpus.py (which prints the table).
+
+Pipelines (issue 13's list):
+- `lift`: import, verify, print -> parse -> print byte-identical; figure: ops / functions.
+- `identity`: `disable_default_optimizations: true` export; outputs bit-identical.
+- `tpu_f32`: TPU conversion `--target cpu` with bfloat16 disabled; <= 1e-5 relative error.
+- `tpu_bf16`: the same with the default bfloat16 conversion; error <= 1.25x TensorFlow's own
+  oneDNN bfloat16 auto-mixed-precision on the same inputs (figure: both errors).
+- `tpu_batch`: TPU target with `batch_options`; the output loads in `tf.saved_model.load`.
+- `precompile`: `smopt-optimize --allow_precompilation=true`; <= 1e-4 relative error.
+- `dynamic_range`: post-training dynamic-range quantization; runs, error reported.
+
+Errors are relative: max-abs error over max-abs reference output, over all float outputs;
+other outputs (ints, strings) must be equal. A refusal is a pass only when it is right and says
+why: TPU pipelines on a model without a function alias must be refused naming the alias.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import shutil
+import time
+import traceback
+
+import numpy as np
+
+PIPELINES = ("lift", "identity", "tpu_f32", "tpu_bf16", "tpu_batch", "precompile", "dynamic_range")
+TPU_PIPELINES = ("tpu_f32", "tpu_bf16", "tpu_batch")
+F32_TOL = 1e-5
+PRECOMPILE_TOL = 1e-4
+BF16_FACTOR = 1.25
+# Below this, both bf16 errors are float32 round-off: the ratio says nothing.
+BF16_FLOOR = 1e-5
+BATCH_OPTIONS = "batch_options { num_batch_threads: 2 max_batch_size: 8 allowed_batch_sizes: 8 }"
+
+
+@dataclasses.dataclass
+class Result:
+    status: str          # ok | refused | FAIL
+    figure: str = ""     # what the table shows
+    detail: str = ""     # the error line or why it failed
+
+    @property
+    def passed(self) -> bool:
+        return self.status in ("ok", "refused")
+
+    def cell(self) -> str:
+        if self.status == "ok":
+            return self.figure or "ok"
+        text = self.detail.replace("|", "/")
+        if len(text) > 90:
+            text = text[:87] + "..."
+        return f"{self.status}: {text}"
+
+
+def _tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    return tf
+
+
+def import_custom_ops(cm) -> None:
+    for mod in cm.custom_op_modules:
+        importlib.import_module(mod)
+
+
+def run_signature(model_dir, feed, signature="serving_default", amp_bf16=False):
+    """Outputs of `signature` on `feed` (numpy), with TensorFlow's oneDNN bf16 AMP if asked.
+
+    The grappler option applies to functions instantiated after it is set, so the model is
+    loaded afresh each time; it is reset afterwards."""
+    tf = _tf()
+    tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": amp_bf16})
+    try:
+        loaded = tf.saved_model.load(model_dir)
+        fn = loaded.signatures[signature]
+        out = fn(**{k: tf.constant(v) for k, v in feed.items()})
+        return {k: v.numpy() for k, v in out.items()}
+    finally:
+        tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": False})
+
+
+def rel_error(ref, out) -> float:
+    """max-abs error / max-abs reference over float outputs; inf if anything else differs."""
+    if set(ref) != set(out):
+        return float("inf")
+    num, den = 0.0, 0.0
+    for k, r in ref.items():
+        o = out[k]
+        if r.shape != o.shape:
+            return float("inf")
+        if np.issubdtype(r.dtype, np.floating) or np.issubdtype(r.dtype, np.complexfloating):
+            r64, o64 = r.astype(np.complex128 if np.iscomplexobj(r) else np.float64), o.astype(r.dtype)
+            if r.size:
+                num = max(num, float(np.abs(r64 - o64).max()))
+                den = max(den, float(np.abs(r64).max()))
+        elif not np.array_equal(r, o):
+            return float("inf")
+    if num == 0.0:
+        return 0.0
+    return num / den if den else float("inf")
+
+
+def bit_identical(ref, out) -> bool:
+    return set(ref) == set(out) and all(
+        r.dtype == out[k].dtype and r.shape == out[k].shape and r.tobytes() == out[k].tobytes()
+        if r.dtype != object else np.array_equal(r, out[k]) for k, r in ref.items())
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0] if text else ''}"
+
+
+# ---- the pipelines --------------------------------------------------------------------------
+def _lift(ctx):
+    from compiler.importer import import_saved_model
+    from ir import verify
+    from ir.parser import parse_module
+    from ir.printer import print_module
+    module = import_saved_model(ctx.model_dir)
+    verify(module)
+    text = print_module(module)
+    again = print_module(parse_module(text))
+    if again != text:
+        return Result("FAIL", detail="print -> parse -> print is not byte-identical")
+    ops = sum(len(f.ops) for f in module.functions.values())
+    return Result("ok", f"{ops} ops / {len(module.functions)} fns")
+
+
+def _convert(ctx, name, options, target="cpu"):
+    from compiler.convert import convert
+    out = os.path.join(ctx.workdir, name)
+    shutil.rmtree(out, ignore_errors=True)
+    convert(ctx.model_dir, out, options, target=target)
+    return out
+
+
+def _identity(ctx):
+    out = _convert(ctx, "identity", "disable_default_optimizations: true")
+    got = run_signature(out, ctx.feed, ctx.cm.signature)
+    if not bit_identical(ctx.ref, got):
+        return Result("FAIL", detail=f"outputs differ (rel {rel_error(ctx.ref, got):.2e})")
+    return Result("ok", "bit-identical")
+
+
+def _tpu_options(ctx, extra=""):
+    return f'tpu_functions {{ function_alias: "{ctx.cm.tpu_alias or "tpu_func"}" }} {extra}'
+
+
+def _tpu_f32(ctx):
+    out = _convert(ctx, "tpu_f32", _tpu_options(ctx, "bfloat16_optimization: DISABLED"))
+    err = rel_error(ctx.ref, run_signature(out, ctx.feed, ctx.cm.signature))
+    if err > F32_TOL:
+        return Result("FAIL", f"{err:.1e}", f"relative error {err:.2e} > {F32_TOL:g}")
+    return Result("ok", f"{err:.1e}")
+
+
+def _tpu_bf16(ctx):
+    out = _convert(ctx, "tpu_bf16", _tpu_options(ctx))
+    ours = rel_error(ctx.ref, run_signature(out, ctx.feed, ctx.cm.signature))
+    theirs = rel_error(ctx.ref, run_signature(ctx.model_dir, ctx.feed, ctx.cm.signature, amp_bf16=True))
+    fig = f"{ours:.1e} (TF {theirs:.1e})"
+    if ours > max(BF16_FACTOR * theirs, BF16_FLOOR):
+        return Result("FAIL", fig, f"bf16 error {ours:.2e} > {BF16_FACTOR}x TensorFlow's {theirs:.2e}")
+    return Result("ok", fig)
+
+
+def _tpu_batch(ctx):
+    out = _convert(ctx, "tpu_batch", _tpu_options(ctx, BATCH_OPTIONS), target="tpu")
+    _tf().saved_model.load(out)
+    return Result("ok", "loads")
+
+
+def _precompile(ctx):
+    from compiler.optimize import optimize
+    out = os.path.join(ctx.workdir, "precompile")
+    shutil.rmtree(out, ignore_errors=True)
+    optimize(ctx.model_dir, out, allow_precompilation=True)
+    err = rel_error(ctx.ref, run_signature(out, ctx.feed, ctx.cm.signature))
+    if err > PRECOMPILE_TOL:
+        return Result("FAIL", f"{err:.1e}", f"relative error {err:.2e} > {PRECOMPILE_TOL:g}")
+    return Result("ok", f"{err:.1e}")
+
+
+def _dynamic_range(ctx):
+    out = _convert(ctx, "dynamic_range",
+                   'external_feature_configs { quantization_options { signature_keys: "%s" '
+                   'quantization_method { preset_method: METHOD_DYNAMIC_RANGE_INT8 } } }' % ctx.cm.signature)
+    err = rel_error(ctx.ref, run_signature(out, ctx.feed, ctx.cm.signature))
+    return Result("ok", f"{err:.1e}")
+
+
+_RUNNERS = {"lift": _lift, "identity": _identity, "tpu_f32": _tpu_f32, "tpu_bf16": _tpu_bf16,
+            "tpu_batch": _tpu_batch, "precompile": _precompile, "dynamic_range": _dynamic_range}
+
+
+@dataclasses.dataclass
+class _Ctx:
+    cm: object
+    model_dir: str
+    workdir: str
+    feed: dict
+    ref: dict
+
+
+def _refusal(cm, pipeline, message):
+    """A refusal that is right: a TPU pipeline on a model exported without a function alias."""
+    if pipeline in TPU_PIPELINES and cm.tpu_alias is None and "tpu_func" in message \
+            and ("alias" in message or "not found" in message):
+        return True
+    return False
+
+
+def run_pipeline(cm, pipeline, model_dir, workdir, feed=None, ref=None) -> Result:
+    from compiler.errors import SmoptError
+    if feed is None:
+        feed = cm.inputs(0)
+    if ref is None:
+        ref = run_signature(model_dir, feed, cm.signature)
+    ctx = _Ctx(cm, model_dir, workdir, feed, ref)
+    try:
+        return _RUNNERS[pipeline](ctx)
+    except SmoptError as e:
+        line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if _refusal(cm, pipeline, line):
+            return Result("refused", detail=line)
+        return Result("FAIL", detail=line)
+    except Exception as e:  # a crash is a failure of the pipeline, reported as one line
+        detail = _first_line(e)
+        if os.environ.get("SMOPT_CORPUS_TRACEBACK"):
+            traceback.print_exc()
+        return Result("FAIL", detail=detail)
+
+
+def run_model(cm, model_dir, workdir, pipelines=PIPELINES, timings=None) -> dict[str, Result]:
+    import_custom_ops(cm)
+    feed = cm.inputs(0)
+    ref = run_signature(model_dir, feed, cm.signature)
+    out = {}
+    for p in pipelines:
+        t0 = time.perf_counter()
+        out[p] = run_pipeline(cm, p, model_dir, os.path.join(workdir, cm.name), feed, ref)
+        if timings is not None:
+            timings[p] = time.perf_counter() - t0
+    return out
