@@ -1,7 +1,9 @@
 """canonicalize: local simplifications that keep TF semantics.
 
 - Identity (and no-op Cast, Snapshot) without control inputs: uses read the input directly;
-  users of its control token depend on the input's producer instead (nothing, for arguments).
+  users of its control token depend on the input's producer instead (nothing, for arguments;
+  an Identity of an argument that is a function control output stays for that output,
+  since the output needs a node to name, and its value users read the argument).
   An Identity whose control inputs only wait for the function's own control outputs (TF2's
   `Identity(y, ^NoOp)` return pattern) folds too when its value only leaves the function:
   a call completes after all control outputs anyway.
@@ -63,11 +65,17 @@ class Canonicalize(Pass):
                 changed = self._identities(fn) | self._noops(fn)
 
     def _identities(self, fn):
-        folded = []
+        folded, redirected = [], False
         covered = _covered_by_control_rets(fn)
         for op in fn.ops:
             src = _forwarded_input(op, covered)
             if src is None:
+                continue
+            if not isinstance(src, OpResult) and any(isinstance(u, Function) for u, _ in op.control.uses):
+                # A control output names it and an argument has no token to name instead: the
+                # op stays for its control output, its value users read the argument.
+                redirected |= bool(op.results[0].uses)
+                op.results[0].replace_all_uses_with(src)
                 continue
             op.results[0].replace_all_uses_with(src)
             if op.control.uses:
@@ -79,7 +87,7 @@ class Canonicalize(Pass):
         if folded:
             fn.remove_ops(folded)
             self.bump("num-identities-folded", len(folded))
-        return bool(folded)
+        return bool(folded) or redirected
 
     @staticmethod
     def _drop_control_uses(op):

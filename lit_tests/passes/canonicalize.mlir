@@ -69,3 +69,16 @@ func.func @ret_pattern(%v: tensor<!tf_type.resource>, %x: tensor<f32>) -> (tenso
   %g = "tf.Identity"(%x, %yc) {T = f32} : (tensor<f32>, !tf_executor.control) -> tensor<f32> loc("gated_elsewhere")
   return %id, %g, %rc : tensor<f32>, tensor<f32>, !tf_executor.control
 }
+
+// -----
+// An Identity of an argument whose control token is a function control output stays (the
+// control output names it); its value users still read the argument.
+// CHECK-LABEL: func.func @arg_control_output
+// CHECK-NEXT: %0, %ctl_0 = "tf.Identity"(%x) {{.*}} loc("id")
+// CHECK-NEXT: %1 = "tf.Neg"(%x) {{.*}} loc("neg")
+// CHECK-NEXT: return %1, %ctl_0 : tensor<f32>, !tf_executor.control
+func.func @arg_control_output(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
+  %0, %c0 = "tf.Identity"(%x) {T = f32} : (tensor<f32>) -> (tensor<f32>, !tf_executor.control) loc("id")
+  %1 = "tf.Neg"(%0) {T = f32} : (tensor<f32>) -> tensor<f32> loc("neg")
+  return %1, %c0 : tensor<f32>, !tf_executor.control
+}
