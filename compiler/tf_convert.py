@@ -271,6 +271,16 @@ def op_def_to_dict(od):
                 defaults[a.name] = {"s": v}
     if defaults:
         entry["defaults"] = defaults
+    # Attrs with a default of a kind `defaults` does not hold (shapes, tensors, funcs, floats
+    # lists): a node may omit them too.
+    optional = sorted(a.name for a in od.attr if a.HasField("default_value") and a.name not in defaults)
+    if optional:
+        entry["optional"] = optional
+    # The dtypes a type attr may take (the verifier's type constraints).
+    allowed = {a.name: sorted(int(t) for t in a.allowed_values.list.type) for a in od.attr
+               if a.type in ("type", "list(type)") and a.allowed_values.list.type}
+    if allowed:
+        entry["allowed"] = allowed
     if od.is_stateful:
         entry["stateful"] = True
     if od.is_commutative:

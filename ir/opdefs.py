@@ -58,11 +58,54 @@ def write_table(table, path=_PATH):
             f.write(f"{name}\t{json.dumps(table[name], sort_keys=True, separators=(',', ':'))}\n".encode())
 
 
+# A function decoding op defs from a module's serialized MetaGraphDef remainder (its
+# stripped_op_list): set by compiler/, which owns the protos, so that IR text printed from a
+# SavedModel with custom ops still knows them after parsing.
+_meta_graph_decoder = None
+USER_OP_DEFS_ENV = "SMOPT_OP_DEFS_FILE"
+
+
+def set_meta_graph_decoder(decoder):
+    global _meta_graph_decoder
+    _meta_graph_decoder = decoder
+
+
+@functools.lru_cache(maxsize=8)
+def _user_op_defs(path):
+    """Op defs a user declares for custom ops: a JSON object {op name: op def}, in this
+    table's format ({"inputs": [...], "outputs": [...], "attrs": {...}})."""
+    with open(path, encoding="utf-8") as f:
+        defs = json.load(f)
+    if not isinstance(defs, dict) or not all(isinstance(v, dict) and "inputs" in v and "outputs" in v
+                                             for v in defs.values()):
+        raise ValueError(f"{USER_OP_DEFS_ENV} file '{path}' must be a JSON object of op definitions "
+                         "with 'inputs' and 'outputs'")
+    return defs
+
+
+def _module_op_defs(module):
+    if module.meta_graph is not None and not getattr(module, "_meta_op_defs_read", False) \
+            and _meta_graph_decoder is not None:
+        module._meta_op_defs_read = True
+        for name, d in _meta_graph_decoder(module.meta_graph).items():
+            module.op_defs.setdefault(name, d)
+    return module.op_defs
+
+
 def lookup(op_type, module=None):
-    """The op def dict for `op_type` ({'inputs','outputs','attrs','stateful'}), or None."""
+    """The op def dict for `op_type` ({'inputs','outputs','attrs','stateful'}), or None.
+
+    Order: the module's own op defs (its SavedModel's stripped_op_list), smopt's table of
+    TensorFlow's ops, then the file named by SMOPT_OP_DEFS_FILE."""
     if module is not None and op_type in module.op_defs:
         return module.op_defs[op_type]
-    return _table().get(op_type)
+    got = _table().get(op_type)
+    if got is not None:
+        return got
+    if module is not None and op_type in _module_op_defs(module):
+        return module.op_defs[op_type]
+    path = os.environ.get(USER_OP_DEFS_ENV)
+    return _user_op_defs(path).get(op_type) if path else None
 
 
 def known_ops():

@@ -1,14 +1,22 @@
 """The IR verifier: structural invariants every pass must preserve.
 
-Checks: operands and control inputs are defined earlier in the same function (so the
+Structure: operands and control inputs are defined earlier in the same function (so the
 dataflow is acyclic), use lists agree with operands, node names are unique per function,
 every function reference resolves, call ops agree with their callee in operand/result count
 and types, and signatures and aliases name existing functions.
+
+Ops, against TensorFlow's op definitions (ir/opdefs: smopt's table, the model's
+stripped_op_list, SMOPT_OP_DEFS_FILE): the op exists; operand and result counts (with `N` and
+list attrs); required attrs are present and of their kind; type constraints (a type attr in
+its allowed set, operands and results agreeing with their type attrs); and, for the ops in
+ir/shapes.py, operand shapes the op accepts and result shapes that agree with them.
 """
 from __future__ import annotations
 
+from . import opdefs
+from . import shapes as S
 from . import types as T
-from .attributes import FuncAttr, function_refs
+from .attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr, function_refs
 from .core import Argument, ControlToken, OpResult
 
 
@@ -66,6 +74,8 @@ def verify_function(fn, module, errors):
                     errors.append(_op_msg(op, f"attribute '{key}' refers to unknown function @{name}"))
         if module is not None:
             _verify_call(op, module, errors)
+            if op.type not in module.functions:
+                verify_op_definition(op, module, errors)
     if fn.is_graph:
         return
     for i, v in enumerate(fn.returns):
@@ -110,6 +120,117 @@ def _verify_call(op, module, errors):
             if isinstance(r.type, T.TensorType) and r.type.element != v.type.element:
                 errors.append(_op_msg(op, f"result #{i} has type {r.type} but @{callee_name} "
                                           f"returns {v.type}"))
+
+
+_KINDS = {
+    "type": lambda v: isinstance(v, T.DType),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "string": lambda v: isinstance(v, (str, bytes)),
+    "shape": lambda v: isinstance(v, ShapeAttr),
+    "tensor": lambda v: isinstance(v, (DenseElements, OpaqueTensor, Elided)),
+    "func": lambda v: isinstance(v, FuncAttr),
+}
+
+
+def _kind_ok(kind, value):
+    if isinstance(value, Placeholder):
+        return True  # bound when the enclosing function is instantiated
+    if kind.startswith("list(") and kind.endswith(")"):
+        inner = _KINDS.get(kind[5:-1])
+        return isinstance(value, list) and (inner is None or all(inner(x) for x in value))
+    check = _KINDS.get(kind)
+    return check is None or check(value)
+
+
+def _expected_dtypes(arg, attrs):
+    """Element dtypes an op-def argument takes (None entries: not determined by attrs)."""
+    if "type_list_attr" in arg:
+        lst = attrs.get(arg["type_list_attr"])
+        return [t if isinstance(t, T.DType) else None for t in lst] if isinstance(lst, list) else None
+    n = opdefs._arg_len(arg, attrs)
+    if n is None:
+        return None
+    if "type" in arg:
+        dt = T.dtype_from_enum(arg["type"])
+    else:
+        dt = attrs.get(arg.get("type_attr"))
+        dt = dt if isinstance(dt, T.DType) else None
+    return [dt] * n
+
+
+def _check_values(op, what, values, args, attrs, errors):
+    expected, names = [], []
+    for a in args:
+        dts = _expected_dtypes(a, attrs)
+        if dts is None:
+            return  # a count attr is missing: reported as a missing attr
+        expected.extend(dts)
+        names.extend([a["name"]] * len(dts))
+    if len(values) != len(expected):
+        listing = ", ".join(a["name"] for a in args) or "none"
+        errors.append(_op_msg(op, f"has {len(values)} {what}s, but its op definition gives {len(expected)} "
+                                  f"({listing})"))
+        return
+    for i, (v, want, name) in enumerate(zip(values, expected, names)):
+        got = getattr(v.type, "dtype", None)
+        if want is None or got is None or any(a.get("is_ref") for a in args if a["name"] == name):
+            continue
+        if got is not want and not _quantized_twin(v.type, want):
+            errors.append(_op_msg(op, f"{what} #{i} ('{name}') has element type {got.mlir}, but the op "
+                                      f"definition requires {want.mlir}"))
+
+
+_QUANTIZED_STORAGE = {"qint8": "int8", "quint8": "uint8", "qint16": "int16", "quint16": "uint16",
+                      "qint32": "int32"}
+
+
+def _quantized_twin(ttype, want):
+    """A `!quant.uniform` tensor stores plain integers; TF's own quantized dtypes (qint8, ...)
+    name the same storage."""
+    el = getattr(ttype, "element", None)
+    return isinstance(el, T.QuantizedType) and _QUANTIZED_STORAGE.get(want.name) == el.storage.name
+
+
+def verify_op_definition(op, module, errors):
+    """Check `op` against its TensorFlow op definition (see the module docstring)."""
+    od = opdefs.lookup(op.type, module)
+    if od is None:
+        errors.append(_op_msg(op, "is not a known TensorFlow op: neither smopt's op table, the model's "
+                                  f"stripped_op_list nor {opdefs.USER_OP_DEFS_ENV} defines it"))
+        return
+    attrs = opdefs.with_defaults(od, op.attrs)
+    optional = od.get("optional", ())
+    for name, kind in od.get("attrs", {}).items():
+        if name not in attrs and name in optional:
+            continue
+        if name not in attrs:
+            errors.append(_op_msg(op, f"requires attribute '{name}' ({kind})"))
+        elif not _kind_ok(kind, attrs[name]):
+            errors.append(_op_msg(op, f"attribute '{name}' must be a {kind}, got {attrs[name]!r}"))
+    for name, allowed in od.get("allowed", {}).items():
+        value = attrs.get(name)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, T.DType) and v.enum not in allowed:
+                names = ", ".join(T.dtype_from_enum(e).mlir for e in allowed if T.BY_ENUM.get(e))
+                errors.append(_op_msg(op, f"attribute '{name}' is {v.mlir}, which the op does not "
+                                          f"accept (allowed: {names})"))
+    _check_values(op, "operand", op.operands, od["inputs"], attrs, errors)
+    _check_values(op, "result", op.results, od["outputs"], attrs, errors)
+    try:
+        inferred = S.infer_result_shapes(op)
+    except ValueError as e:
+        errors.append(_op_msg(op, str(e)))
+        return
+    if inferred is None:
+        return
+    for r, want in zip(op.results, inferred):
+        have = getattr(r.type, "shape", None)
+        if not T.shapes_compatible(have, want):
+            errors.append(_op_msg(op, f"result #{r.index} has shape {S.shape_str(have)}, but its operands "
+                                      f"give {S.shape_str(want)}"))
 
 
 def verify(module):

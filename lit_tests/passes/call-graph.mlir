@@ -11,7 +11,7 @@ tf.graph {
   %0 = "tf.StatefulPartitionedCall"(%p, %x) {Tin = [i1, f32], Tout = [f32], f = @serve} : (tensor<i1>, tensor<f32>) -> tensor<f32> loc("call")
 }
 func.func @serve(%p: tensor<i1>, %x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
-  %0 = "tf.If"(%p, %x) {then_branch = @tpu, else_branch = @other, Tin = [f32], Tout = [f32], is_stateless = true} : (tensor<i1>, tensor<f32>) -> tensor<f32> loc("if")
+  %0 = "tf.If"(%p, %x) {Tcond = i1, then_branch = @tpu, else_branch = @other, Tin = [f32], Tout = [f32], is_stateless = true} : (tensor<i1>, tensor<f32>) -> tensor<f32> loc("if")
   %1 = "tf.BatchFunction"(%0) {f = @other, Tin = [f32], Tout = [f32], Tcaptured = [], num_batch_threads = 1, max_batch_size = 8, batch_timeout_micros = 10, allowed_batch_sizes = [8]} : (tensor<f32>) -> tensor<f32> loc("batch")
   return %1 : tensor<f32>
 }

@@ -27,8 +27,10 @@ func.func @pure(%a: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
   return %0 : tensor<f32>
 }
 func.func @impure(%a: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
-  %0 = "tf.RandomUniform"(%a) {T = f32, dtype = f32} : (tensor<f32>) -> tensor<f32>
-  return %0 : tensor<f32>
+  %s = "tf.Const"() {dtype = i32, value = dense<1> : tensor<1xi32>} : () -> tensor<1xi32>
+  %0 = "tf.RandomUniform"(%s) {T = i32, dtype = f32} : (tensor<1xi32>) -> tensor<1xf32>
+  %1 = "tf.Sum"(%0, %s) {T = f32, Tidx = i32, keep_dims = false} : (tensor<1xf32>, tensor<1xi32>) -> tensor<f32>
+  return %1 : tensor<f32>
 }
 // CHECK-LABEL: func.func @caller
 // CHECK-NOT: @pure

@@ -17,7 +17,7 @@ tf.graph {
 // NOEXP-NOT: func.func @dead
 func.func @sig() -> () {
   %c = "tf.Const"() {dtype = i1, value = dense<true> : tensor<i1>} : () -> tensor<i1> loc("c")
-  "tf.If"(%c) {else_branch = @branch, then_branch = @branch, Tin = [], Tout = [], is_stateless = true} : (tensor<i1>) -> () loc("if")
+  "tf.If"(%c) {Tcond = i1, else_branch = @branch, then_branch = @branch, Tin = [], Tout = [], is_stateless = true} : (tensor<i1>) -> () loc("if")
   return
 }
 func.func @branch() -> () {

@@ -21,7 +21,7 @@
 // CHECK: func.func @big_a(
 // CHECK: func.func @big_b(
 // CHECK-NOT: func.func @big_c(
-// CHECK: "tf.If"(%{{.*}}) {{{.*}}else_branch = @big_a{{.*}}then_branch = @big_a}
+// CHECK: "tf.If"(%{{.*}}) {Tcond = i1, {{.*}}else_branch = @big_a{{.*}}then_branch = @big_a}
 // A recursive function is never merged.
 // CHECK: func.func @rec_a(
 // CHECK: func.func @rec_b(
@@ -70,7 +70,7 @@ module attributes {tf_saved_model.tags = ["serve"]} {
     return %c : tensor<100xf32>
   }
   func.func @uses_big(%p: tensor<i1>) -> () {
-    %r = "tf.If"(%p) {then_branch = @big_a, else_branch = @big_c, Tin = [], Tout = [f32], is_stateless = true} : (tensor<i1>) -> tensor<100xf32> loc("if")
+    %r = "tf.If"(%p) {Tcond = i1, then_branch = @big_a, else_branch = @big_c, Tin = [], Tout = [f32], is_stateless = true} : (tensor<i1>) -> tensor<100xf32> loc("if")
     %b = "tf.PartitionedCall"() {Tin = [], Tout = [f32], f = @big_b} : () -> tensor<100xf32> loc("call_b")
     return
   }
