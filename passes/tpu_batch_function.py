@@ -29,15 +29,25 @@ What is batched (at most one of the three target options may be set):
   target nothing calls, a call that already runs inside an existing BatchFunction, unknown
   aliases, functions and signatures.
 
-Inputs: resource handles (variables) and values produced by a `Const` in the caller are the
-same for every request, so they become `captured_tensors`; every other input is batched
-(`in_tensors`). Static shape checks, with the TF runtime's messages (seed "Anforderungen an
-die Form"): batched inputs are not scalars ("Batching input tensors must have at least one
-dimension"), their 0th dimension is None/-1 in the function signature, inputs of one call
-with known 0th dimensions agree ("...must have equal 0th-dimension size"), and outputs are
-not scalars and have no fixed 0th dimension ("Batched output tensor's 0th dimension does not
-equal the sum of the 0th dimension sizes of the input tensors"). Unknown shapes pass (the
-runtime checks them); variant inputs cannot be concatenated and are refused.
+Inputs: an input is captured (`captured_tensors`, taken once per batch, never concatenated)
+when its value is the same for every request, and batched (`in_tensors`) otherwise. A TF2
+SavedModel passes what a tf.function captures (a `tf.constant`, a numpy array, a Keras
+preprocessing layer's statistics, a variable, a table) as extra arguments, so each operand
+is traced back to its origin (`CapturedInputs`): through function arguments to every call
+site (and up to the signature, whose captured arguments are `tf_saved_model.bound_input`),
+through call results into the callee's returns. Captured origins are bound inputs, resource
+handles, `Const` ops, ops producing only resources (VarHandleOp, HashTableV2, ...), reads of
+captured resources, and stateless ops whose operands are all captured; signature inputs,
+Placeholders, random and other stateful ops, and arguments of functions referenced other
+than by a call (loop bodies, branches) are fed, hence batched.
+
+Static shape checks, with the TF runtime's messages (seed "Anforderungen an die Form"):
+batched inputs are not scalars ("Batching input tensors must have at least one dimension"),
+their 0th dimension is None/-1 in the function signature, inputs of one call with known 0th
+dimensions agree ("...must have equal 0th-dimension size"), and outputs are not scalars and
+have no fixed 0th dimension ("Batched output tensor's 0th dimension does not equal the sum of
+the 0th dimension sizes of the input tensors"). Unknown shapes pass (the runtime checks
+them); variant inputs cannot be concatenated and are refused.
 
 Existing BatchFunction ops ("Vorhandene Stapelverarbeitungsoptionen aktualisieren"): in the
 default mode every BatchFunction in the model gets the new options; with a target, the
@@ -61,7 +71,8 @@ import hashlib
 from ir import types as T
 from ir.attributes import FuncAttr
 from ir.callgraph import GRAPH
-from ir.core import Function, Op, OpResult
+from ir.core import CALL_OPS, Argument, Function, Op
+from ir.opdefs import is_stateful
 
 from .registry import Option, Pass, PassError, register
 from .tpu_select_functions import SELECTED_BY_ATTR, TPU_ATTR, is_tpu_function
@@ -86,6 +97,95 @@ def call_target(op, module):
     if op.type in _CALLS or op.type in module.functions:
         return op.callee
     return None
+
+
+# Ops whose value is fed per request even though they have no (fed) operands.
+_FED_OPS = frozenset({"Placeholder", "PlaceholderV2", "PlaceholderWithDefault", "_Arg"})
+# Stateful ops that only read a resource: with captured operands their value is the same for
+# every request of a batch (the state they read is the model's, not the request's).
+_RESOURCE_READS = frozenset({"ReadVariableOp", "ResourceGather", "ResourceGatherNd", "VariableShape",
+                             "LookupTableFindV2", "LookupTableSizeV2", "LookupTableExportV2"})
+_BOUND = "tf_saved_model.bound_input"
+
+
+def _is_resource(ttype):
+    return isinstance(ttype, T.TensorType) and ttype.dtype is T.resource
+
+
+class CapturedInputs:
+    """Which values are the same for every request ("captured") rather than fed from a
+    signature input, by tracing each value back to its origin (see the module docstring).
+
+    Built on the unmodified module; `captured(value)` answers for a value of any function.
+    Arguments of a library function are captured when every call site passes a captured
+    value; results of a call are traced into the callee's returns with the call's operands
+    bound to its arguments (`binding`), so a function called both ways is judged per call."""
+
+    def __init__(self, module):
+        self.module = module
+        self.user_entries = {s.function for s in module.signatures.values()} | set(module.aliases.values())
+        self.sites = {}          # function -> its call ops; None when referenced otherwise too
+        for fn in module.all_functions():
+            for op, callee, how in fn.walk_function_refs():
+                direct = how == "call" or (how == "f" and op.type in CALL_OPS)
+                if not direct:
+                    self.sites[callee] = None
+                elif self.sites.get(callee, ()) is not None:
+                    self.sites.setdefault(callee, []).append(op)
+        self.memo = {}
+        self.active = set()
+
+    def captured(self, value, binding=None):
+        """True if `value` does not depend on any request input. `binding`: for a value of a
+        function entered through a call result, whether each argument is captured there."""
+        key = (value, binding)
+        got = self.memo.get(key)
+        if got is not None:
+            return got
+        if key in self.active:
+            return False        # a cycle (recursion): nothing proves the value constant
+        self.active.add(key)
+        try:
+            got = self._captured(value, binding)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = got
+        return got
+
+    def _captured(self, v, binding):
+        if _is_resource(v.type):
+            return True
+        if isinstance(v, Argument):
+            if binding is not None:
+                return binding[v.index] if v.index < len(binding) else False
+            if _BOUND in v.attrs:
+                return True
+            fn = v.function
+            # Signature entries, aliased and exported functions are called by users too,
+            # with their own values for every argument that is not a bound input.
+            if fn.is_graph or fn.name in self.user_entries or fn.attrs.get("tf_saved_model.exported"):
+                return False
+            sites = self.sites.get(fn.name)
+            if not sites:
+                return False
+            return all(v.index < len(op.operands) and self.captured(op.operands[v.index]) for op in sites)
+        op = v.op
+        if op.type in ("Const", "HostConst"):
+            return True
+        if op.type in _FED_OPS:
+            return False
+        callee = op.callee
+        if op.type in CALL_OPS or callee is not None:
+            g = self.module.functions.get(callee) if callee else None
+            if g is None or v.index >= len(g.returns) or len(op.operands) < len(g.args):
+                return False
+            inner = tuple(self.captured(x, binding) for x in op.operands[:len(g.args)])
+            return self.captured(g.returns[v.index], inner)
+        if op.type == "IdentityN":
+            return self.captured(op.operands[v.index], binding)
+        if not all(self.captured(x, binding) for x in op.operands):
+            return False
+        return op.type in _RESOURCE_READS or not is_stateful(op, self.module)
 
 
 def _shape_str(shape):
@@ -162,6 +262,7 @@ class TpuBatchFunction(Pass):
                          if op.type == "BatchFunction"]
         self.shared_names = {op.attrs.get("shared_name") for _, op in self.existing}
         self.wrappers = {}
+        self.origins = CapturedInputs(module)
         if self.signature_name:
             self._batch_signature(self.signature_name)
         elif self.function_alias or self.concrete_function_name:
@@ -215,9 +316,10 @@ class TpuBatchFunction(Pass):
             for op in fn.ops:
                 callee = call_target(op, m)
                 if callee is not None and callee not in entry_names and is_tpu_function(m.functions.get(callee)):
-                    sites.append((fn, op, callee))
-        for fn, op, callee in sites:
-            self._wrap_call(fn, op, m.functions[callee], self._describe(callee))
+                    sites.append((fn, op, callee, self._captured_mask(op, m.functions[callee])))
+        # Every site is judged on the unmodified module, before any call is rewritten.
+        for fn, op, callee, mask in sites:
+            self._wrap_call(fn, op, m.functions[callee], self._describe(callee), mask=mask)
         for sig in entries:
             if not any(op.type == "BatchFunction" for op in m.functions[sig.function].ops):
                 self._wrap_entry(sig)
@@ -259,8 +361,9 @@ class TpuBatchFunction(Pass):
             if name in region:
                 raise PassError(f"cannot batch {what}: its call in {_fname(fn)} already runs inside an "
                                 "existing BatchFunction; batch either the enclosing computation or the function")
-        for fn, op in sites:
-            self._wrap_call(fn, op, m.functions[target], what)
+        masks = [self._captured_mask(op, m.functions[target]) for _, op in sites]
+        for (fn, op), mask in zip(sites, masks):
+            self._wrap_call(fn, op, m.functions[target], what, mask=mask)
 
     def _batch_signature(self, name):
         m = self.module
@@ -286,7 +389,8 @@ class TpuBatchFunction(Pass):
         if callers_on_tpu:
             raise PassError(f"cannot batch {what}: its function @{entry.name} is called from "
                             f"@{callers_on_tpu[0]}, which runs on the TPU; BatchFunction cannot run on the TPU")
-        batched = [i for i, a in enumerate(entry.args) if not self._captured_type(a.type)]
+        mask = [self.origins.captured(a) for a in entry.args]
+        batched = [i for i, c in enumerate(mask) if not c]
         self._check(entry, "batch", [a.type for a in entry.args], entry, batched, what, True)
         body = entry.clone(m.unique_function_name(entry.name + "_batch_body"), m)
         body.attrs.pop("tf_saved_model.exported", None)
@@ -310,11 +414,11 @@ class TpuBatchFunction(Pass):
         if had_control:
             entry.set_control_rets([(call.name, call.control)])
         self.cg = m.call_graph()
-        self._wrap_call(entry, call, body, what, signature=True)
+        self._wrap_call(entry, call, body, what, signature=True, mask=mask)
 
-    @staticmethod
-    def _captured_type(ttype):
-        return isinstance(ttype, T.TensorType) and ttype.dtype is T.resource
+    def _captured_mask(self, call, callee):
+        """Per operand of `call`: True if it goes into captured_tensors (same for every request)."""
+        return [_is_resource(a.type) or self.origins.captured(v) for v, a in zip(call.operands, callee.args)]
 
     def _check_batched_arg(self, arg, what, signature=False):
         t = arg.type
@@ -399,14 +503,14 @@ class TpuBatchFunction(Pass):
         self.wrappers[key] = w
         return w
 
-    def _wrap_call(self, fn, call, callee, what, signature=False):
+    def _wrap_call(self, fn, call, callee, what, signature=False, mask=None):
         if len(call.operands) != len(callee.args):
             raise PassError(f"cannot batch {what}: '{call.name}' in {_fname(fn)} passes {len(call.operands)} "
                             f"inputs but the function takes {len(callee.args)}")
-        batched, captured = [], []
-        for i, (v, a) in enumerate(zip(call.operands, callee.args)):
-            const = isinstance(v, OpResult) and v.op.type == "Const"
-            (captured if self._captured_type(a.type) or const else batched).append(i)
+        if mask is None:
+            mask = self._captured_mask(call, callee)
+        batched = [i for i, c in enumerate(mask) if not c]
+        captured = [i for i, c in enumerate(mask) if c]
         self._check(fn, call.name, [v.type for v in call.operands], callee, batched, what, signature)
         order = batched + captured
         if is_tpu_function(callee) or order != sorted(order):
