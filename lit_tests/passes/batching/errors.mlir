@@ -154,3 +154,36 @@ func.func @tpu(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"}) attribu
   return %0 : tensor<?x4xf32>
 }
 // SIG: smopt: error: pass 'tpu-batch-function' failed: cannot batch signature 'serving_default': its function @entry is called from @tpu, which runs on the TPU; BatchFunction cannot run on the TPU
+
+// -----
+// A captured constant beside a fed input does not relax the requirements of the fed one:
+// the bound [4, 4] constant is captured, the fixed [2, 4] input is still refused.
+"tf_saved_model.alias"() {sym_name = "f", function = @tpu} : () -> ()
+"tf_saved_model.signature"() {sym_name = "serving_default", function = @serve, input_names = ["x"], input_tensors = ["serving_default_x:0"], output_names = ["y"], output_tensors = ["StatefulPartitionedCall:0"]} : (tensor<2x4xf32>) -> (tensor<?x4xf32>)
+func.func @tpu(%c: tensor<4x4xf32> {tf_saved_model.bound_input = 5}, %x: tensor<2x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"}) attributes {smopt.tpu_function = true, tf_saved_model.exported = true} {
+  %0 = "tf.MatMul"(%x, %c) {T = f32} : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32> loc("mm")
+  return %0 : tensor<?x4xf32>
+}
+func.func @serve(%x: tensor<2x4xf32> {_user_specified_name = "x"}, %c: tensor<4x4xf32> {tf_saved_model.bound_input = 5}) -> (tensor<?x4xf32> {tf.name = "r"}) attributes {tf_saved_model.exported = true} {
+  %0 = "tf.PartitionedCall"(%c, %x) {Tin = [f32, f32], Tout = [f32], f = @tpu} : (tensor<4x4xf32>, tensor<2x4xf32>) -> tensor<?x4xf32> loc("call")
+  return %0 : tensor<?x4xf32>
+}
+// CHECK: smopt: error: pass 'tpu-batch-function' failed: cannot batch @tpu (function alias 'f'): input 'x' has shape [2, 4], but its 0th dimension is the batch dimension and must be None in the input signature
+// FUNC: cannot batch @tpu (function alias 'f'): input 'x' has shape [2, 4], but its 0th dimension is the batch dimension and must be None in the input signature
+// SIG: smopt: error: pass 'tpu-batch-function' failed: cannot batch signature 'serving_default': input 'x' has shape [2, 4], but its 0th dimension is the batch dimension and must be -1 in the signature
+
+// -----
+// A random value is new for every request although only Consts feed it: batched, and its
+// fixed shape is refused.
+"tf_saved_model.alias"() {sym_name = "f", function = @tpu} : () -> ()
+func.func @tpu(%x: tensor<?x4xf32>, %n: tensor<2x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"}) attributes {smopt.tpu_function = true} {
+  return %x : tensor<?x4xf32>
+}
+func.func @serve(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"}) {
+  %0 = "tf.Const"() {dtype = i32, value = dense<[2, 4]> : tensor<2xi32>} : () -> tensor<2xi32> loc("shape")
+  %1 = "tf.RandomUniform"(%0) {T = i32, dtype = f32, seed = 0 : i64, seed2 = 0 : i64} : (tensor<2xi32>) -> tensor<2x4xf32> loc("noise")
+  %2 = "tf.PartitionedCall"(%x, %1) {Tin = [f32, f32], Tout = [f32], f = @tpu} : (tensor<?x4xf32>, tensor<2x4xf32>) -> tensor<?x4xf32> loc("call")
+  return %2 : tensor<?x4xf32>
+}
+// CHECK: smopt: error: pass 'tpu-batch-function' failed: cannot batch @tpu (function alias 'f'): input 'n' has shape [2, 4], but its 0th dimension is the batch dimension and must be None in the input signature
+// FUNC: cannot batch @tpu (function alias 'f'): input 'n' has shape [2, 4]

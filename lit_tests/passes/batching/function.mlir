@@ -81,3 +81,27 @@ func.func @serve(%x: tensor<?x8xf32>) -> (tensor<?x8xf32> {tf.name = "r"}) {
 // CHECK-LABEL: func.func @serve(
 // CHECK-NEXT: %0 = "tf.BatchFunction"(%x) {Tcaptured = [], Tin = [f32], Tout = [f32], allowed_batch_sizes = [], batch_timeout_micros = 5000, enable_large_batch_splitting = true, f = @wrapper, max_batch_size = 8, max_enqueued_batches = 10, num_batch_threads = 2, shared_name = "old"} : (tensor<?x8xf32>) -> tensor<?x8xf32> loc("batch")
 // CHECK-NEXT: return %0
+
+// -----
+// Main-graph call sites: a Const and a VarHandleOp are the same for every request (captured,
+// whatever their shape); Placeholders are fed, a PlaceholderWithDefault too although its
+// default is a Const. The function's captured arguments come last, so `f` is the function.
+"tf_saved_model.alias"() {sym_name = "batch_func", function = @batch_fn} : () -> ()
+tf.graph {
+  %0 = "tf.Placeholder"() {dtype = f32, shape = #tf_type.shape<?x8>} : () -> tensor<?x8xf32> loc("serving_default_x")
+  %1 = "tf.Const"() {dtype = f32, value = dense<0.0> : tensor<2x8xf32>} : () -> tensor<2x8xf32> loc("zeros")
+  %2 = "tf.PlaceholderWithDefault"(%1) {dtype = f32, shape = #tf_type.shape<?x8>} : (tensor<2x8xf32>) -> tensor<?x8xf32> loc("d")
+  %3 = "tf.Const"() {dtype = f32, value = dense<1.0> : tensor<3x8xf32>} : () -> tensor<3x8xf32> loc("table")
+  %4 = "tf.VarHandleOp"() {dtype = f32, shape = #tf_type.shape<8>, shared_name = "b"} : () -> tensor<!tf_type.resource> loc("b")
+  %5 = "tf.StatefulPartitionedCall"(%0, %2, %3, %4) {Tin = [f32, f32, f32, !tf_type.resource], Tout = [f32], f = @batch_fn} : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<3x8xf32>, tensor<!tf_type.resource>) -> tensor<?x8xf32> loc("StatefulPartitionedCall")
+}
+func.func @batch_fn(%x: tensor<?x8xf32>, %d: tensor<?x8xf32>, %t: tensor<3x8xf32>, %b: tensor<*x!tf_type.resource<tensor<8xf32>>>) -> (tensor<?x8xf32> {tf.name = "r"}) {
+  %0 = "tf.ReadVariableOp"(%b) {dtype = f32} : (tensor<*x!tf_type.resource<tensor<8xf32>>>) -> tensor<8xf32> loc("read")
+  %1 = "tf.AddV2"(%x, %d) {T = f32} : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32> loc("add")
+  %2 = "tf.AddV2"(%1, %0) {T = f32} : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32> loc("add_1")
+  return %2 : tensor<?x8xf32>
+}
+// CHECK: tf.graph {
+// CHECK: %5 = "tf.BatchFunction"(%0, %2, %3, %4) {Tcaptured = [f32, !tf_type.resource], Tin = [f32, f32], Tout = [f32], {{.*}} f = @batch_fn, {{.*}} loc("StatefulPartitionedCall")
+// CONCRETE: tf.graph {
+// CONCRETE: "tf.BatchFunction"(%0, %2, %3, %4) {Tcaptured = [f32, !tf_type.resource], Tin = [f32, f32],
