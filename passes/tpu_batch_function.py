@@ -137,22 +137,36 @@ class CapturedInputs:
 
     def captured(self, value, binding=None):
         """True if `value` does not depend on any request input. `binding`: for a value of a
-        function entered through a call result, whether each argument is captured there."""
-        key = (value, binding)
-        got = self.memo.get(key)
-        if got is not None:
-            return got
-        if key in self.active:
-            return False        # a cycle (recursion): nothing proves the value constant
-        self.active.add(key)
-        try:
-            got = self._captured(value, binding)
-        finally:
-            self.active.discard(key)
-        self.memo[key] = got
-        return got
+        function entered through a call result, whether each argument is captured there.
 
-    def _captured(self, v, binding):
+        The rules (`_rule`) are generators that yield the (value, binding) queries they
+        depend on; this loop answers them with an explicit stack, so the long op chains of
+        real models (hundreds of layers before a TPU call) need no deep Python recursion."""
+        key = (value, binding)
+        if key in self.memo:
+            return self.memo[key]
+        stack, answer = [(key, self._rule(*key))], None
+        self.active.add(key)
+        while stack:
+            k, rule = stack[-1]
+            try:
+                sub = rule.send(answer)
+            except StopIteration as done:
+                answer = self.memo[k] = bool(done.value)
+                self.active.discard(k)
+                stack.pop()
+                continue
+            if sub in self.memo:
+                answer = self.memo[sub]
+            elif sub in self.active:
+                answer = False          # a cycle (recursion): nothing proves the value constant
+            else:
+                self.active.add(sub)
+                stack.append((sub, self._rule(*sub)))
+                answer = None
+        return self.memo[key]
+
+    def _rule(self, v, binding):
         if _is_resource(v.type):
             return True
         if isinstance(v, Argument):
@@ -168,7 +182,10 @@ class CapturedInputs:
             sites = self.sites.get(fn.name)
             if not sites:
                 return False
-            return all(v.index < len(op.operands) and self.captured(op.operands[v.index]) for op in sites)
+            for op in sites:
+                if v.index >= len(op.operands) or not (yield (op.operands[v.index], None)):
+                    return False
+            return True
         op = v.op
         if op.type in ("Const", "HostConst"):
             return True
@@ -179,12 +196,15 @@ class CapturedInputs:
             g = self.module.functions.get(callee) if callee else None
             if g is None or v.index >= len(g.returns) or len(op.operands) < len(g.args):
                 return False
-            inner = tuple(self.captured(x, binding) for x in op.operands[:len(g.args)])
-            return self.captured(g.returns[v.index], inner)
+            inner = []
+            for x in op.operands[:len(g.args)]:
+                inner.append((yield (x, binding)))
+            return (yield (g.returns[v.index], tuple(inner)))
         if op.type == "IdentityN":
-            return self.captured(op.operands[v.index], binding)
-        if not all(self.captured(x, binding) for x in op.operands):
-            return False
+            return (yield (op.operands[v.index], binding))
+        for x in op.operands:
+            if not (yield (x, binding)):
+                return False
         return op.type in _RESOURCE_READS or not is_stateful(op, self.module)
 
 

@@ -85,3 +85,172 @@ def batching_inputs(signature, batch=3, seed=0):
     if signature == "scaled":
         return {"x": rng.standard_normal((batch, 4)).astype(np.float32), "k": np.float32(1.5)}
     raise KeyError(signature)
+
+
+# ---- TPU functions that capture constants and resources (issue 13) -------------------------
+#
+# Each builder exports the converter users' layout: the dense compute is a tf.function under
+# the alias "tpu_func", `serving_default` (x) -> {y} calls it after a CPU pre-processing step.
+# What the TPU function captures (a constant, a Keras layer's statistics, a variable) becomes
+# an extra function argument that the caller passes from its own captured argument
+# (`tf_saved_model.bound_input`); batching must capture it, not batch it.
+
+def _save_tpu_model(tf, module, path, extra_aliases=None):
+    aliases = {"tpu_func": module.tpu_func}
+    aliases.update(extra_aliases or {})
+    tf.saved_model.save(module, path, signatures={"serving_default": module.serve},
+                        options=tf.saved_model.SaveOptions(function_aliases=aliases))
+    return path
+
+
+def build_logmel_model(path):
+    """A tf.signal STFT log-mel front-end: x [None, 2048] audio -> y [None, 6] logits. The TPU
+    function captures the [129, 32] mel matrix (an eager constant) and a [32, 6] variable."""
+    tf = _tf()
+
+    class LogMel(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.mel = tf.signal.linear_to_mel_weight_matrix(32, 129, 16000, 20.0, 4000.0)
+            rng = np.random.default_rng(2)
+            self.w = tf.Variable(rng.standard_normal((32, 6)).astype(np.float32) * 0.1, name="w")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2048], tf.float32)])
+        def tpu_func(self, x):
+            spec = tf.abs(tf.signal.stft(x, frame_length=256, frame_step=128, fft_length=256))
+            logmel = tf.math.log(tf.matmul(spec, self.mel) + 1e-6)
+            return tf.matmul(tf.reduce_mean(logmel, axis=1), self.w)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2048], tf.float32)])
+        def serve(self, x):
+            return {"y": self.tpu_func(x * 0.5)}
+
+    return _save_tpu_model(tf, LogMel(), path)
+
+
+def _normalization_data(features):
+    return np.random.default_rng(3).normal(2.0, 3.0, (64, features)).astype(np.float32)
+
+
+def build_keras_normalization_model(path):
+    """Keras 3: Normalization adapted to data (its mean and variance are eager constants the
+    model's functions capture) -> Dense(relu) -> Dense; x [None, 12] -> y [None, 4]."""
+    tf = _tf()
+    import keras
+    keras.utils.set_random_seed(0)
+    norm = keras.layers.Normalization()
+    norm.adapt(_normalization_data(12))
+    inp = keras.Input((12,), name="x")
+    h = keras.layers.Dense(16, activation="relu")(norm(inp))
+    model = keras.Model(inp, keras.layers.Dense(4)(h))
+
+    class Wrapped(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 12], tf.float32)])
+        def tpu_func(self, x):
+            return self.model(x, training=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 12], tf.float32)])
+        def serve(self, x):
+            return {"y": self.tpu_func(tf.clip_by_value(x, -20.0, 20.0))}
+
+    return _save_tpu_model(tf, Wrapped(), path)
+
+
+def build_tf_keras_model(path):
+    """Keras 2 (`tf_keras`): Normalization adapted to data -> Dense -> Dropout -> Dense with
+    softmax, the TPU function calling the model; x [None, 10] -> y [None, 3]."""
+    tf = _tf()
+    import tf_keras
+    tf_keras.utils.set_random_seed(0)
+    norm = tf_keras.layers.Normalization()
+    norm.adapt(_normalization_data(10))
+    inp = tf_keras.Input((10,), name="x")
+    h = tf_keras.layers.Dense(16, activation="tanh")(norm(inp))
+    h = tf_keras.layers.Dropout(0.2)(h)
+    model = tf_keras.Model(inp, tf_keras.layers.Dense(3, activation="softmax")(h))
+
+    class Wrapped(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 10], tf.float32)])
+        def tpu_func(self, x):
+            return self.model(x, training=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 10], tf.float32)])
+        def serve(self, x):
+            return {"y": self.tpu_func(x + 0.0)}
+
+    return _save_tpu_model(tf, Wrapped(), path)
+
+
+_TABLE_KEYS = ["low", "mid", "high"]
+
+
+def build_table_variable_constant_model(path):
+    """Several captures at once, over several call levels.
+
+    - `tpu_func` (alias): x [None, 8] -> [None, 5]; captures a variable `w` [8, 5], a constant
+      `bias` [5] and, through `_scale` (a tf.function that is not an attribute, so not exported:
+      its captured [8] constant arrives as an argument its caller passes), a constant `scale`.
+    - `batch_func` (alias, CPU): (x [None, 8], level [None] string) -> [None, 5]; captures a
+      tf.lookup StaticHashTable (a resource), a [3] constant and calls `tpu_func`.
+    - signature `serving_default` (x, level) -> {y}."""
+    tf = _tf()
+    rng = np.random.default_rng(4)
+    scale = tf.constant(rng.uniform(0.5, 1.5, 8).astype(np.float32))
+
+    @tf.function
+    def _scale(x):
+        return x * scale
+
+    class Captures(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(rng.standard_normal((8, 5)).astype(np.float32), name="w")
+            self.bias = tf.constant(rng.standard_normal(5).astype(np.float32))
+            self.offsets = tf.constant([-1.0, 0.0, 1.0])
+            self.table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(tf.constant(_TABLE_KEYS), tf.constant([0, 1, 2], tf.int64)),
+                default_value=1)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 8], tf.float32)])
+        def tpu_func(self, x):
+            return tf.nn.relu(tf.matmul(_scale(x), self.w) + self.bias)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 8], tf.float32), tf.TensorSpec([None], tf.string)])
+        def batch_func(self, x, level):
+            shift = tf.gather(self.offsets, self.table.lookup(level))
+            return self.tpu_func(x + shift[:, None])
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 8], tf.float32), tf.TensorSpec([None], tf.string)])
+        def serve(self, x, level):
+            return {"y": self.batch_func(x, level)}
+
+    m = Captures()
+    return _save_tpu_model(tf, m, path, {"batch_func": m.batch_func})
+
+
+CAPTURE_MODELS = {
+    "logmel": (build_logmel_model, {"x": ((2048,), np.float32)}),
+    "keras_normalization": (build_keras_normalization_model, {"x": ((12,), np.float32)}),
+    "tf_keras": (build_tf_keras_model, {"x": ((10,), np.float32)}),
+    "captures": (build_table_variable_constant_model, {"x": ((8,), np.float32), "level": ((), str)}),
+}
+
+
+def capture_model_inputs(name, batch=5, seed=0):
+    """A batch of inputs for `serving_default` of CAPTURE_MODELS[name]."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for key, (shape, dtype) in CAPTURE_MODELS[name][1].items():
+        if dtype is str:
+            out[key] = np.array([(_TABLE_KEYS + ["unknown"])[i % 4] for i in range(batch)], dtype=object)
+        else:
+            out[key] = (rng.standard_normal((batch, *shape)) * 2.0).astype(dtype)
+    return out

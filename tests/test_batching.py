@@ -24,7 +24,8 @@ from passes import registry
 from passes.registry import parse_pipeline
 from passes.tpu_io_shape_opt import dense_shape, tile_cost
 
-from models_batching import batching_inputs, build_batching_model
+from conftest import run_cli
+from models_batching import CAPTURE_MODELS, batching_inputs, build_batching_model, capture_model_inputs
 
 SIGNATURES = ("serving_default", "static", "scaled")
 
@@ -281,6 +282,216 @@ def test_shape_requirement_errors(model, tmp_path, component, message):
     pattern = re.escape("pass 'tpu-batch-function' failed: " + message).replace(re.escape("{n}"), r"\d+")
     assert re.match(pattern, text), text
     assert not out.exists()
+
+
+# ---- TPU functions that capture constants and resources (issue 13) ---------------------------
+#
+# A tf.function's captures (tf.constant, numpy arrays, linear_to_mel_weight_matrix, Keras
+# Normalization statistics, variables, tables) are extra arguments the caller passes from its
+# own captured (bound) arguments. They are the same for every request, so they must go into
+# BatchFunction's captured_tensors; batching them failed on their fixed 0th dimension.
+
+_BATCH = "batch_options {{ num_batch_threads: 2 max_batch_size: 8 batch_timeout_micros: 100 {} }}"
+_TPU_FUNC = 'tpu_functions { function_alias: "tpu_func" } '
+
+
+@pytest.fixture(scope="module")
+def capture_model(models_dir):
+    built = {}
+
+    def get(name):
+        if name not in built:
+            path = str(models_dir / f"capture_{name}")
+            if not os.path.exists(path):
+                CAPTURE_MODELS[name][0](path)
+            built[name] = path
+        return built[name]
+
+    return get
+
+
+def _serve(path, name, batch=5, seed=0):
+    import tensorflow as tf
+    fn = tf.saved_model.load(path).signatures["serving_default"]
+    inputs = {k: tf.constant(v) for k, v in capture_model_inputs(name, batch=batch, seed=seed).items()}
+    return {k: v.numpy() for k, v in fn(**inputs).items()}
+
+
+def _assert_close(want, got):
+    assert set(want) == set(got)
+    for k in want:
+        assert want[k].shape == got[k].shape and want[k].dtype == got[k].dtype, k
+        err = float(np.abs(got[k] - want[k]).max() / max(float(np.abs(want[k]).max()), 1e-30))
+        assert err <= 1e-5, (k, err)
+
+
+def _captured_constants(module):
+    """Per BatchFunction: the dtypes of its captured inputs that are not resources."""
+    return [[t for t in bf.attrs["Tcaptured"] if t is not ir.types.resource] for _, bf in _batch_ops(module)]
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURE_MODELS))
+@pytest.mark.parametrize("component", ["", 'experimental { signature_name: "serving_default" }'])
+def test_captured_constants_are_not_batched_cpu_target(capture_model, tmp_path, name, component):
+    """Default (the TPU function's call sites) and signature batching of models whose TPU
+    function captures constants: the converted model computes what the original does."""
+    from compiler.convert import convert
+    src, out = capture_model(name), str(tmp_path / "out")
+    _, pm = convert(src, out, _TPU_FUNC + "bfloat16_optimization: DISABLED " + _BATCH.format(component),
+                    target="cpu")
+    assert {p.name: p.stats for p in pm.passes}["tpu-batch-function"]["num-batched"] == 1
+    m = import_saved_model(out)
+    (captured,) = _captured_constants(m)
+    assert captured, "the captured constants went into in_tensors"
+    for seed, batch in ((0, 5), (1, 1)):
+        _assert_close(_serve(src, name, batch, seed), _serve(out, name, batch, seed))
+
+
+def test_logmel_front_end_via_smopt_convert(capture_model, tmp_path):
+    """The issue's case as a user runs it: the mel matrix [129, 32] the TPU function captures
+    is a captured input of the BatchFunction; the CPU-target output runs, the TPU one loads."""
+    import tensorflow as tf
+    src = capture_model("logmel")
+    for target in ("cpu", "tpu"):
+        out = str(tmp_path / target)
+        r = run_cli("smopt-convert", "--input_model_dir", src, "--output_model_dir", out, "--target", target,
+                    "--converter_options_string", _TPU_FUNC + "bfloat16_optimization: DISABLED " + _BATCH.format(""))
+        assert r.returncode == 0, r.stderr
+        m = import_saved_model(out)
+        (fn, bf), = _batch_ops(m)
+        shapes = [str(v.type) for v in bf.operands[len(bf.attrs["Tin"]):]]
+        assert "tensor<129x32xf32>" in shapes, shapes
+        assert [str(v.type) for v in bf.operands[:len(bf.attrs["Tin"])]] == ["tensor<?x2048xf32>"]
+        loaded = tf.saved_model.load(out)
+        assert "serving_default" in loaded.signatures
+    _assert_close(_serve(src, "logmel"), _serve(str(tmp_path / "cpu"), "logmel"))
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURE_MODELS))
+def test_captured_constants_tpu_target_loads(capture_model, tmp_path, name):
+    """The TPU target (default bf16) batches the TPU call site; the output loads in TF."""
+    import tensorflow as tf
+    from compiler.convert import convert
+    out = str(tmp_path / "out")
+    convert(capture_model(name), out, _TPU_FUNC + _BATCH.format(""))
+    m = import_saved_model(out)
+    (captured,) = _captured_constants(m)
+    assert captured
+    loaded = tf.saved_model.load(out)
+    assert list(loaded.signatures) == ["serving_default"]
+
+
+def test_table_variable_and_constants_over_call_levels(capture_model, tmp_path):
+    """`tpu_func` captures a variable and two constants, one through a nested tf.function that
+    is not exported (its constant is an argument traced to the caller's bound input);
+    `batch_func` (CPU) captures a lookup table and a constant and takes a string input."""
+    from compiler.convert import convert
+    from passes.tpu_batch_function import CapturedInputs
+    src = capture_model("captures")
+    m = import_saved_model(src)
+    origins = CapturedInputs(m)
+    scale = next(f for n, f in m.functions.items() if n.startswith("__inference__scale_"))
+    assert [origins.captured(a) for a in scale.args] == [False, True]
+    tpu = m.functions[m.aliases["tpu_func"]]
+    assert [origins.captured(a) for a in tpu.args] == [False, True, True, True]
+
+    out = str(tmp_path / "out")
+    _, pm = convert(src, out, _TPU_FUNC + "bfloat16_optimization: DISABLED "
+                    + _BATCH.format('experimental { function_alias: "batch_func" }'), target="cpu")
+    m = import_saved_model(out)
+    (fn, bf), = _batch_ops(m)
+    assert bf.attrs["f"].name == m.aliases["batch_func"]     # batched inputs first: `f` is the function
+    assert bf.attrs["Tin"] == [ir.types.float32, ir.types.string]
+    tc = bf.attrs["Tcaptured"]
+    assert tc.count(ir.types.resource) == 2 and ir.types.int64 in tc and tc.count(ir.types.float32) == 3
+    _assert_close(_serve(src, "captures"), _serve(out, "captures"))
+
+
+def test_concurrent_requests_share_the_captured_constants(capture_model, tmp_path):
+    """Four one-row requests merged into one batch: the captured constants are taken once, the
+    rows are concatenated and every request gets its own result back."""
+    import tensorflow as tf
+    from compiler.convert import convert
+    src, out = capture_model("keras_normalization"), str(tmp_path / "out")
+    convert(src, out, _TPU_FUNC + "bfloat16_optimization: DISABLED "
+            "batch_options { num_batch_threads: 1 max_batch_size: 4 batch_timeout_micros: 5000000 "
+            "allowed_batch_sizes: 4 disable_large_batch_splitting: true }", target="cpu")
+    fn = tf.saved_model.load(out).signatures["serving_default"]
+    fn(**{k: tf.constant(v) for k, v in capture_model_inputs("keras_normalization", batch=4).items()})
+    xs = [capture_model_inputs("keras_normalization", batch=1, seed=10 + i) for i in range(4)]
+    results, errors = [None] * 4, []
+    barrier = threading.Barrier(4)
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = {k: v.numpy() for k, v in fn(**{k: tf.constant(v) for k, v in xs[i].items()}).items()}
+        except Exception as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert time.perf_counter() - t0 < 4.0, "the requests were not merged into one batch"
+    for i in range(4):
+        _assert_close(_serve(src, "keras_normalization", batch=1, seed=10 + i), results[i])
+
+
+def test_long_op_chains_are_traced_without_deep_recursion():
+    """A deep network before the TPU call: the fed operand and a constant each come through
+    3000 ops (far beyond Python's recursion limit); both are classified correctly."""
+    n = 3000
+    lines = ['func.func @tpu(%x: tensor<?x4xf32>, %c: tensor<4xf32>) -> (tensor<?x4xf32> {tf.name = "r"}) '
+             'attributes {smopt.tpu_function = true} {',
+             '  %0 = "tf.AddV2"(%x, %c) {T = f32} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32> loc("add")',
+             '  return %0 : tensor<?x4xf32>', '}',
+             'func.func @serve(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"}) {',
+             '  %c0 = "tf.Const"() {dtype = f32, value = dense<1.0> : tensor<4xf32>} : () -> tensor<4xf32> loc("c")',
+             '  %x0 = "tf.Identity"(%x) {T = f32} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("x0")']
+    for i in range(1, n + 1):
+        lines.append(f'  %x{i} = "tf.Neg"(%x{i - 1}) {{T = f32}} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("x{i}")')
+        lines.append(f'  %c{i} = "tf.Neg"(%c{i - 1}) {{T = f32}} : (tensor<4xf32>) -> tensor<4xf32> loc("c{i}")')
+    lines += [f'  %r = "tf.PartitionedCall"(%x{n}, %c{n}) {{Tin = [f32, f32], Tout = [f32], f = @tpu}} : '
+              '(tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32> loc("call")',
+              '  return %r : tensor<?x4xf32>', '}']
+    m = ir.parse_module("\n".join(lines))
+    _run(m, "tpu-batch-function")
+    (_, bf), = _batch_ops(m)
+    assert bf.attrs["Tin"] == [ir.types.float32] and bf.attrs["Tcaptured"] == [ir.types.float32]
+    assert [v.op.name for v in bf.operands] == [f"x{n}", f"c{n}"]
+
+
+def test_fed_input_with_fixed_batch_dimension_beside_captures_is_refused(tmp_path):
+    """Capturing constants does not relax the shape requirements of the batched inputs."""
+    import tensorflow as tf
+    from compiler.convert import convert
+
+    class Fixed(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = tf.constant(np.ones((3, 4), np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([2, 4], tf.float32)])
+        def tpu_func(self, x):
+            return tf.matmul(x, self.c, transpose_b=True)
+
+        @tf.function(input_signature=[tf.TensorSpec([2, 4], tf.float32)])
+        def serve(self, x):
+            return {"y": self.tpu_func(x)}
+
+    src, m = str(tmp_path / "fixed"), Fixed()
+    tf.saved_model.save(m, src, signatures={"serving_default": m.serve},
+                        options=tf.saved_model.SaveOptions(function_aliases={"tpu_func": m.tpu_func}))
+    with pytest.raises(SmoptError) as e:
+        convert(src, str(tmp_path / "never"), _TPU_FUNC + _BATCH.format(""), target="cpu")
+    assert re.search(r"cannot batch @__inference_tpu_func_\d+ \(function alias 'tpu_func'\): input 'x' has "
+                     r"shape \[2, 4\], but its 0th dimension is the batch dimension and must be None in the "
+                     r"input signature", str(e.value)), str(e.value)
+    assert not (tmp_path / "never").exists()
 
 
 # ---- tpu-io-shape-opt --------------------------------------------------------------------------
