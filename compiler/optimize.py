@@ -23,6 +23,13 @@ Flags (seed 000, "Flags für die Modelloptimierung") -> pipeline (`optimize_pipe
   one the input model may have. With target cpu each request is run on the
   output model before it is written (a failing warm-up request would stop TF Serving from
   loading the model);
+- `target_device tpu` (automatic TPU partitioning): `inline`, the cleanups, compression if
+  asked, then the converter's pipeline for default `ConverterOptions` with smopt's
+  `auto_partition_options` (`tpu-auto-partition` chooses the TPU functions; compatibility
+  check, bfloat16, IO shapes, TPU call stubs, conversion report on stderr).
+  `target="cpu"` (smopt-optimize --target cpu) writes plain calls instead of TPU stubs, a
+  CPU-runnable variant to check numerics. Precompilation then only adds the warm-up file
+  (the TPU runtime compiles the TPU functions), checked on the CPU variant only;
 - `disable_optimizer`: no passes at all (the model is exported as imported), whatever the
   other flags say.
 Output checks come before any work, the input is never modified and the output directory
@@ -42,12 +49,12 @@ from .errors import SmoptError
 from .convert import run_pipeline
 
 CLEANUP = ("canonicalize", "cse", "dce", "merge-functions")
-TARGET_DEVICES = ("cpu", "gpu")
+TARGET_DEVICES = ("cpu", "gpu", "tpu")
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 
 
 def optimize_pipeline(allow_precompilation=False, allow_compression=False, disable_optimizer=False,
-                      target_device="cpu"):
+                      target_device="cpu", target="tpu"):
     """The `-p` pipeline text for the runtime's flags (passes missing from this build are left out).
 
     With `allow_precompilation` the pipeline starts with `inline` (before the cleanups, which
@@ -59,10 +66,12 @@ def optimize_pipeline(allow_precompilation=False, allow_compression=False, disab
     calls (inline's defaults); inlining keeps every output bit-identical.
     """
     if target_device not in TARGET_DEVICES:
-        raise SmoptError(f"unknown --target_device '{target_device}' (expected cpu or gpu)")
+        raise SmoptError(f"unknown --target_device '{target_device}' (expected cpu, gpu or tpu)")
     if disable_optimizer:
         return ""
     registry = load_all()
+    if target_device == "tpu":
+        return ",".join(_tpu_stages(registry, allow_compression, target))
     precompile = allow_precompilation and "xla-cluster" in registry
     # Cluster over the inlined graph, as TF's auto-clustering does (see the docstring).
     stages = ["inline"] if precompile and "inline" in registry else []
@@ -75,6 +84,21 @@ def optimize_pipeline(allow_precompilation=False, allow_compression=False, disab
     if precompile:
         stages.append(f"xla-cluster{{device={target_device}}}")
     return ",".join(stages)
+
+
+def _tpu_stages(registry, allow_compression, target):
+    """Automatic TPU partitioning: the converter's pipeline for default ConverterOptions plus
+    `auto_partition_options`, after the cleanups on the inlined graph."""
+    from .options import converter_options_class
+    from .pipelines import pipeline_stages
+    opts = converter_options_class()()
+    opts.auto_partition_options.SetInParent()
+    convert = [s for s in pipeline_stages(opts, target=target) if s != "inline"]  # ours comes first
+    stages = ["inline"] + [p for p in CLEANUP if p in registry]
+    if allow_compression:
+        stages += [p for p in ("prune-weights", "quantize{method=weight_only signature-keys=}")
+                   if p.split("{")[0] in registry]
+    return stages + convert
 
 
 # ---- warm-up requests ------------------------------------------------------------------
@@ -183,9 +207,14 @@ def write_warmup(model_dir, module, batch_sizes, check=True):
 # ---- the driver -------------------------------------------------------------------------
 def optimize(input_dir, output_dir, allow_precompilation=False, allow_compression=False,
              disable_optimizer=False, target_device="cpu", warmup_batch_sizes=(1, 8), inst=None,
-             overwrite=False, dump_dir=None, log=None):
-    """Optimize a SavedModel for the runtime. Returns (module, pass manager, warm-up requests)."""
-    text = optimize_pipeline(allow_precompilation, allow_compression, disable_optimizer, target_device)
+             overwrite=False, dump_dir=None, log=None, target="tpu"):
+    """Optimize a SavedModel for the runtime. Returns (module, pass manager, warm-up requests).
+
+    `target` matters for target_device tpu only: "cpu" writes the CPU-runnable variant."""
+    if target not in ("tpu", "cpu"):
+        raise SmoptError(f"unknown --target '{target}' (expected tpu or cpu)")
+    text = optimize_pipeline(allow_precompilation, allow_compression, disable_optimizer, target_device,
+                             target)
     if any(b < 1 for b in warmup_batch_sizes):
         raise SmoptError(f"--warmup_batch_sizes must be positive, got {','.join(map(str, warmup_batch_sizes))}")
     reqs = []
@@ -193,7 +222,7 @@ def optimize(input_dir, output_dir, allow_precompilation=False, allow_compressio
     def add_warmup(model_dir, module):
         if allow_precompilation and not disable_optimizer and warmup_batch_sizes:
             reqs.extend(write_warmup(model_dir, module, list(warmup_batch_sizes),
-                                     check=target_device == "cpu"))
+                                     check=target_device == "cpu" or (target_device == "tpu" and target == "cpu")))
 
     module, pm = run_pipeline(input_dir, output_dir, text, inst, overwrite, dump_dir, log,
                               tool="smopt-optimize", before_publish=add_warmup)

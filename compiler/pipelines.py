@@ -4,17 +4,21 @@
   io_shape_optimization and bfloat16_optimization default to enabled;
   `disable_default_optimizations: true` turns off every default-on optimization that is not
   explicitly ENABLED.
-- No `tpu_functions`: no TPU conversion. No `batch_options`: no batching.
+- No `tpu_functions`: no TPU conversion, unless `auto_partition_options` (smopt's own field)
+  asks `inline` + `tpu-auto-partition` to choose the TPU functions (then `tpu_functions` must
+  be empty). No `batch_options`: no batching.
 - With post-training quantization, bfloat16 runs only when explicitly ENABLED: its default
   would also retype the int8 arithmetic's float scale steps, costing the accuracy that
   calibration bought.
 - Passes are named here and looked up in the registry when the pipeline is parsed, so a
   new pass family only adds a stage below.
 
-Order: select TPU functions, check indirect calls and TPU compatibility, quantize,
+Order: select (or auto-partition) TPU functions, check indirect calls and TPU compatibility, quantize,
 bfloat16, batching, IO shapes, sharding, call stubs, report.
 """
 from __future__ import annotations
+
+from .errors import SmoptError
 
 ENABLED, DISABLED = 1, 2          # ConverterOptions.State
 SCOPE_ALL = 2                     # BFloat16OptimizationOptions.Scope
@@ -63,6 +67,18 @@ def tpu_selection(opts):
     return aliases, concrete, sigs, jit
 
 
+def auto_partition_stages(opts, explicit):
+    """`auto_partition_options`: inline the serving graph, then let tpu-auto-partition choose."""
+    if not opts.HasField("auto_partition_options"):
+        return []
+    if explicit:
+        raise SmoptError("auto_partition_options chooses the TPU functions itself: give it or "
+                         "tpu_functions, not both")
+    a = opts.auto_partition_options
+    pct = f"{a.min_region_cost_percent:g}" if a.HasField("min_region_cost_percent") else None
+    return ["inline", "tpu-auto-partition" + _opts([("min-cost-percent", pct)])]
+
+
 def batch_stage(b):
     which = b.experimental.WhichOneof("batch_component") if b.HasField("experimental") else None
     # proto3 scalars: 0 means unset, so the pass's own defaults apply.
@@ -89,10 +105,14 @@ def pipeline_stages(opts, target="tpu", report_json=None, quantization=None):
     stages = []
     aliases, concrete, sigs, jit = tpu_selection(opts)
     has_tpu = bool(aliases or concrete or sigs or jit)
+    auto = auto_partition_stages(opts, has_tpu)
     if has_tpu:
         stages.append("tpu-select-functions" + _opts([
             ("function-aliases", _names(aliases)), ("concrete-function-names", _names(concrete)),
             ("signature-names", _names(sigs)), ("jit-compile-functions", "true" if jit else None)]))
+    stages += auto
+    has_tpu = has_tpu or bool(auto)
+    if has_tpu:
         stages.append("tpu-check-indirect-calls")
         stages.append("tpu-compatibility-check")
     if quantization:

@@ -34,6 +34,28 @@ IR; `output=PATH` writes it to a file. `json=PATH` also writes the same figures 
 {"tpu_cost", "cpu_cost", "total_cost", "tpu_percent", "cpu_percent",
  "functions": [{"name", "function", "cost", "percent"}], "cost_unit"}.
 The IR is not changed.
+
+When tpu-auto-partition chose the TPU functions (smopt's addition, after the seed's layout),
+a section says what it chose and why the rest stayed on the CPU:
+
+    Automatic TPU partitioning (regions of at least 1.00% of the model's cost)
+    ================================
+    %         Cost    TPU region
+    --------------------------------
+    98.55     19502   __inference_serve_10_tpu_region_0
+    --------------------------------
+    %         Cost    Kept on the CPU: why (ops)
+    --------------------------------
+    0.84      166     no XLA kernel for TPU (string op) (StringLower, StringSplitV2)
+    0.52      103     no XLA kernel for TPU (LookupTableFindV2, RaggedTensorToTensor)
+    0.09      18      region below 1.00% of the model's cost (StridedSlice x2)
+    --------------------------------
+
+CPU rows group the CPU functions' ops by the reason tpu-auto-partition recorded
+(`smopt.tpu_cpu_reason`), most expensive first, each CPU function once; CPU cost it did not
+examine (functions no signature runs through it, ops later passes added) is one row
+"(not examined by tpu-auto-partition)". JSON: "auto_partition": {"min_cost_percent",
+"regions": [{"function", "cost", "percent"}], "cpu": [{"reason", "ops", "cost", "percent"}]}.
 """
 from __future__ import annotations
 
@@ -90,12 +112,57 @@ def compute(module):
         origin = module.functions[n].attrs.get("smopt.io_shape_clone_of", n)
         merged[origin] = merged.get(origin, 0) + per.get(n, 0)
     rows = sorted(merged, key=lambda n: (display_name(module, n), n))
-    return {
+    fig = {
         "tpu_cost": tpu_cost, "cpu_cost": cpu, "total_cost": total,
         "tpu_percent": pct(tpu_cost), "cpu_percent": pct(cpu),
         "functions": [{"name": display_name(module, n), "function": n, "cost": merged[n],
                        "percent": pct(merged[n])} for n in rows],
         "cost_unit": COST_UNIT,
+    }
+    auto = _auto_partition(module, cm, tpu, merged, cpu, pct)
+    if auto is not None:
+        fig["auto_partition"] = auto
+    return fig
+
+
+def _auto_partition(module, cm, tpu, merged, cpu_cost, pct):
+    """The automatic partitioning section's figures, or None if tpu-auto-partition chose nothing."""
+    from .tpu_auto_partition import AUTO_ATTR, MIN_ATTR, REASON_ATTR
+    regions = sorted(n for n in merged if AUTO_ATTR in module.functions[n].attrs)
+    if not regions:
+        return None
+    # CPU functions: what the signatures run without entering a TPU function, each once.
+    g = module.call_graph().g
+    todo = [r for r in _roots(module) if r not in tpu]
+    seen = set(todo)
+    by_reason = {}
+    while todo:
+        fn = module.functions.get(todo.pop())
+        if fn is None:
+            continue
+        for op in fn.ops:
+            why = op.attrs.get(REASON_ATTR)
+            c = cm.own_cost(op)
+            if why is None or c <= 0:
+                continue
+            entry = by_reason.setdefault(why, [0, {}])
+            entry[0] += c
+            entry[1][op.type] = entry[1].get(op.type, 0) + 1
+        for s in sorted(g.successors(fn.name)) if fn.name in g else ():
+            if s not in seen and s not in tpu and s in module.functions:
+                seen.add(s)
+                todo.append(s)
+    cpu_rows = [{"reason": why, "ops": ", ".join(t if n == 1 else f"{t} x{n}" for t, n in sorted(ops.items())),
+                 "cost": c, "percent": pct(c)}
+                for why, (c, ops) in sorted(by_reason.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+    rest = cpu_cost - sum(r["cost"] for r in cpu_rows)
+    if rest > 0:
+        cpu_rows.append({"reason": "(not examined by tpu-auto-partition)", "ops": "", "cost": rest,
+                         "percent": pct(rest)})
+    return {
+        "min_cost_percent": module.functions[regions[0]].attrs.get(MIN_ATTR),
+        "regions": [{"function": n, "cost": merged[n], "percent": pct(merged[n])} for n in regions],
+        "cpu": cpu_rows,
     }
 
 
@@ -119,6 +186,16 @@ def format_report(fig):
     for f in fig["functions"]:
         lines.append(row(f["percent"], f["cost"], f["name"]))
     lines.append(RULE)
+    auto = fig.get("auto_partition")
+    if auto:
+        low = auto.get("min_cost_percent")
+        rule = f" (regions of at least {low:.2f}% of the model's cost)" if low is not None else ""
+        lines += ["", "Automatic TPU partitioning" + rule, RULE_EQ, f"{'%':<10}{'Cost':<8}TPU region", RULE]
+        lines += [row(r["percent"], r["cost"], r["function"]) for r in auto["regions"]]
+        lines += [RULE, f"{'%':<10}{'Cost':<8}Kept on the CPU: why (ops)", RULE]
+        lines += [row(r["percent"], r["cost"], r["reason"] + (f" ({r['ops']})" if r["ops"] else ""))
+                  for r in auto["cpu"]] or [row(0.0, 0, "(nothing)")]
+        lines.append(RULE)
     return "\n".join(lines) + "\n"
 
 

@@ -45,8 +45,12 @@ def build_parser():
                                               "int8 quantization; check the accuracy (default false)"),
                         ("disable_optimizer", "run no optimization at all (default false)")):
         ap.add_argument(f"--{name}", type=_bool, nargs="?", const=True, default=False, metavar="BOOL", help=help_)
-    ap.add_argument("--target_device", default="cpu", choices=("cpu", "gpu"),
-                    help="the device the XLA clusters compile for (default cpu)")
+    ap.add_argument("--target_device", default="cpu", choices=("cpu", "gpu", "tpu"),
+                    help="the device the XLA clusters compile for (default cpu); tpu: partition the "
+                         "model for the TPU automatically and convert it (see compiler/optimize.py)")
+    ap.add_argument("--target", choices=("tpu", "cpu"), default=None,
+                    help="with --target_device tpu: tpu (default), or cpu: plain calls instead of TPU "
+                         "call stubs, a CPU-runnable variant to check numerics")
     ap.add_argument("--warmup_batch_sizes", type=_sizes, default=[1, 8], metavar="N,N,...",
                     help="batch sizes of the warm-up requests written with precompilation (default 1,8; "
                          "empty: no warm-up file)")
@@ -63,16 +67,20 @@ def main(argv=None):
     from compiler.optimize import optimize, optimize_pipeline
 
     try:
+        if args.target is not None and args.target_device != "tpu":
+            raise SmoptError("--target applies to --target_device tpu only")
+        target = args.target or "tpu"
         if args.print_pipeline:
             print(optimize_pipeline(args.allow_precompilation, args.allow_compression,
-                                    args.disable_optimizer, args.target_device))
+                                    args.disable_optimizer, args.target_device, target))
             return 0
         if not args.input_model_dir or not args.output_model_dir:
             raise SmoptError("--input_model_dir and --output_model_dir are required")
         inst = instrumentation_from_args(args)
         _, pm, reqs = optimize(args.input_model_dir, args.output_model_dir, args.allow_precompilation,
                                args.allow_compression, args.disable_optimizer, args.target_device,
-                               args.warmup_batch_sizes, inst, args.overwrite, args.dump_dir, log=sys.stderr)
+                               args.warmup_batch_sizes, inst, args.overwrite, args.dump_dir, log=sys.stderr,
+                               target=target)
         write_reports(pm, inst)
         if reqs:
             sigs = sorted({r[0] for r in reqs})
