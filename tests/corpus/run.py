@@ -15,7 +15,8 @@ Pipelines (issue 13's list):
 
 Errors are relative: max-abs error over max-abs reference output, over all float outputs;
 other outputs (ints, strings) must be equal. A refusal is a pass only when it is right and says
-why: TPU pipelines on a model without a function alias must be refused naming the alias.
+why. A model exported without a function alias reaches the TPU through `auto_partition_options`
+(tpu-auto-partition).
 """
 from __future__ import annotations
 
@@ -125,7 +126,9 @@ def _lift(ctx):
     module = import_saved_model(ctx.model_dir)
     verify(module)
     text = print_module(module)
-    again = print_module(parse_module(text))
+    parsed = parse_module(text)
+    verify(parsed)  # custom ops stay known through the text (the stripped_op_list travels)
+    again = print_module(parsed)
     if again != text:
         return Result("FAIL", detail="print -> parse -> print is not byte-identical")
     ops = sum(len(f.ops) for f in module.functions.values())
@@ -149,7 +152,11 @@ def _identity(ctx):
 
 
 def _tpu_options(ctx, extra=""):
-    return f'tpu_functions {{ function_alias: "{ctx.cm.tpu_alias or "tpu_func"}" }} {extra}'
+    """The model's alias as TPU function; a model exported without one is partitioned
+    automatically (tpu-auto-partition)."""
+    if ctx.cm.tpu_alias is None:
+        return f"auto_partition_options {{ }} {extra}"
+    return f'tpu_functions {{ function_alias: "{ctx.cm.tpu_alias}" }} {extra}'
 
 
 def _tpu_f32(ctx):
@@ -209,11 +216,10 @@ class _Ctx:
 
 
 def _refusal(cm, pipeline, message):
-    """A refusal that is right: a TPU pipeline on a model exported without a function alias."""
-    if pipeline in TPU_PIPELINES and cm.tpu_alias is None and "tpu_func" in message \
-            and ("alias" in message or "not found" in message):
-        return True
-    return False
+    """A refusal that is right and says why: TPU functions the TPU cannot run (the
+    compatibility check names the op), or nothing worth offloading."""
+    return pipeline in TPU_PIPELINES and ("isn't compilable for TPU" in message
+                                          or "no TPU-compilable region" in message)
 
 
 def run_pipeline(cm, pipeline, model_dir, workdir, feed=None, ref=None) -> Result:
