@@ -67,3 +67,8 @@ def build(name: str, root: str) -> str:
         MODELS[name].build(tmp)
         os.replace(tmp, path)
     return path
+
+
+# Importing the CLI submodule `tests.corpus.build` rebinds the package attribute `build` to that
+# module (which stays callable); the function stays reachable here.
+_build = build
