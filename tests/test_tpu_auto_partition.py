@@ -24,6 +24,7 @@ from compiler.options import parse_converter_options
 from compiler.pipelines import pipeline_stages
 from ir import types as T
 from passes.tpu_auto_partition import AUTO_ATTR, REASON_ATTR
+from passes.tpu_conversion_report import compute
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models_auto_partition as models  # noqa: E402
@@ -126,6 +127,7 @@ def test_optimize_for_tpu(auto_model, tmp_path, name):
     src = auto_model(name)
     module, pm, _ = optimize(src, str(tmp_path / "tpu"), target_device="tpu")
     regions = _check_placement(module, name)
+    assert compute(module)["tpu_percent"] >= 95.0   # bfloat16 halves TPU bytes: still >= 95%
     passes = [p.name for p in pm.passes]
     assert passes.index("tpu-auto-partition") < passes.index("bf16-convert") < passes.index("tpu-insert-call-stubs")
     loaded = tf.saved_model.load(str(tmp_path / "tpu"))
