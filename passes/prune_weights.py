@@ -1,12 +1,16 @@
 """prune-weights: magnitude pruning of large weights (the runtime's allow_compression).
 
     prune-weights{sparsity=0.5 min-elements=1024 block=1 storage=auto exclude=embedding}
+    prune-weights{sparsity=0.9 weights=dense/kernel,__inference_serve_12/MatMul/ReadVariableOp}
 
 Weights are the model's trainable float variables (values through module.read_variable /
 module.set_variable) and float `Const` ops in library functions (frozen weights) with rank
 >= 2 and at least `min-elements` elements; biases, scalars and non-trainable variables
 (batch-norm moving statistics, counters) are never touched, nor is the main graph, nor
-anything whose variable path / node name matches an `exclude` regex (re.search).
+anything whose variable path / node name matches an `exclude` regex (re.search). A
+non-empty `weights` list restricts pruning to the weights it names exactly: a variable by
+its object-graph path, a constant as `function/node` (compiler/compression.py chooses a
+sparsity per weight this way, one prune-weights per level).
 
 Each weight gets the `sparsity` fraction of its entries with the smallest magnitude set to
 zero (exactly round(sparsity * size) of them; NaNs count as large). With `block=B > 1` whole
@@ -99,6 +103,8 @@ class PruneWeights(Pass):
                                        "(sparse where smaller); variables always stay dense",
                choices=("auto", "dense", "sparse")),
         Option("exclude", "list[str]", [], "regexes (re.search) of variable paths / node names to leave alone"),
+        Option("weights", "list[str]", [], "only these weights: variable paths, or function/node of "
+                                           "constants (empty: every candidate)"),
     )
     statistics = (
         ("num-weights-pruned", "Number of weights pruned (variables and constants)"),
@@ -130,7 +136,9 @@ class PruneWeights(Pass):
                 raise PassError(f"exclude '{text}': bad regular expression: {e}") from None
         return out
 
-    def _candidate(self, ttype, names, excludes):
+    def _candidate(self, ttype, names, excludes, key):
+        if self.weights and key not in self._selected:
+            return False
         if not isinstance(ttype.element, T.DType) or not ttype.dtype.is_float:
             return False
         if ttype.shape is None or len(ttype.shape) < 2 or not ttype.has_static_shape:
@@ -141,8 +149,9 @@ class PruneWeights(Pass):
 
     def run(self, module):
         excludes = self._check()
+        self._selected = set(self.weights)
         for var in module.variables:
-            if not var.trainable or not self._candidate(var.type, [var.path, var.name], excludes):
+            if not var.trainable or not self._candidate(var.type, [var.path, var.name], excludes, var.path):
                 continue
             try:
                 value = np.asarray(module.read_variable(var))
@@ -158,7 +167,8 @@ class PruneWeights(Pass):
                 if op.type != "Const" or len(op.results) != 1:
                     continue
                 dense = op.attrs.get("value")
-                if not isinstance(dense, DenseElements) or not self._candidate(dense.type, [op.name], excludes):
+                if not isinstance(dense, DenseElements) or \
+                        not self._candidate(dense.type, [op.name], excludes, f"{fn.name}/{op.name}"):
                     continue
                 pruned = prune_array(dense.array, self.sparsity, self.block)
                 storage = self._storage(pruned)

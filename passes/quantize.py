@@ -7,8 +7,9 @@ Quantizable ops are MatMul, Conv2D, DepthwiseConv2dNative, BatchMatMul(V2/V3) an
 Einsum in the functions reachable from the given signatures (every function when
 `signature-keys` is empty), whose activation (operand 0) is float32 and whose weight
 (operand 1, through Identities) is a float32 constant or a variable read, with at least
-`min-num-elements` elements. BiasAdd/Relu/Relu6 after them keep consuming the (float)
-result; see quantize_lowering.py for the arithmetic and the choice of CPU kernels.
+`min-num-elements` elements (and, when `weights` lists any, whose weight it names).
+BiasAdd/Relu/Relu6 after them keep consuming the (float) result; see quantize_lowering.py
+for the arithmetic and the choice of CPU kernels.
 
 - weights: symmetric int8, per output channel (per-channel=true) or per tensor. A variable
   becomes an int8 variable (its checkpoint shrinks 4x) when the pass can follow every use of
@@ -255,6 +256,9 @@ class Quantize(Pass):
         Option("bias-correction", bool, True,
                "static_range: subtract the weight rounding error's mean effect (from the calibrated "
                "activation means) from the op's constant bias"),
+        Option("weights", "list[str]", [],
+               "only ops whose weight is one of these: variable paths, or function/node of constant "
+               "weights (empty: every quantizable op; compiler/compression.py chooses per weight)"),
     )
     statistics = (
         ("num-quantized", "Number of ops quantized"),
@@ -297,6 +301,9 @@ class Quantize(Pass):
             else:
                 var, status = None, None
                 shape, key = s.source.attrs["value"].type.shape, ("const", id(s.source))
+            if self.weights and not (set(self.weights) & ({v.path for v in var} if var is not None
+                                                            else {f"{s.fn.name}/{s.source.name}"})):
+                continue
             if int(np.prod(shape)) < self.min_num_elements:
                 self.bump("num-skipped-small")
                 continue

@@ -7,6 +7,8 @@
 // RUN: smopt %s -p 'prune-weights{min-elements=0 sparsity=0.9 storage=dense}' | filecheck %s --check-prefix=DENSE
 // RUN: smopt %s -p 'prune-weights{min-elements=9}' --pass-statistics -o /dev/null 2>&1 | filecheck %s --check-prefix=MIN
 // RUN: smopt %s -p 'prune-weights{min-elements=0 sparsity=0}' | filecheck %s --check-prefix=ZERO
+// RUN: smopt %s -p 'prune-weights{min-elements=0 weights=dense/kernel}' | filecheck %s --check-prefix=VAR
+// RUN: smopt %s -p 'prune-weights{min-elements=0 storage=dense weights=f/w,bn/moving_variance}' | filecheck %s --check-prefix=CONST
 
 // The 4 smallest of 8 magnitudes (0.1, 0.5, 1, 2) go; the non-trainable moving variance and
 // the rank-1 bias are never pruned.
@@ -64,6 +66,16 @@
 // sparsity=0 changes nothing.
 // ZERO: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
 // ZERO: value = dense<{{\[\[}}1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32> loc("w")
+
+// weights: only the named weights, a variable by its path, a constant as function/node (a
+// non-trainable variable stays untouched even when named).
+// VAR: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}0.0, 0.0, 3.0, -4.0], [0.0, 0.0, 6.0, 7.0]]>
+// VAR-LABEL: func.func @f
+// VAR-NEXT: value = dense<{{\[\[}}1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32> loc("w")
+// CONST: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
+// CONST: sym_name = "bn/moving_variance", trainable = false, value = dense<{{\[\[}}1.0, 2.0, 3.0, 4.0], [0.5, 0.1, 6.0, 7.0]]>
+// CONST-LABEL: func.func @f
+// CONST-NEXT: value = dense<{{\[\[}}0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32> loc("w")
 
 "tf_saved_model.variable"() {checkpoint_key = "k", name = "kernel", node_id = 1, sym_name = "dense/kernel", trainable = true, value = dense<[[1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]> : tensor<2x4xf32>} : () -> tensor<2x4xf32>
 "tf_saved_model.variable"() {checkpoint_key = "m", name = "moving_variance", node_id = 2, sym_name = "bn/moving_variance", trainable = false, value = dense<[[1.0, 2.0, 3.0, 4.0], [0.5, 0.1, 6.0, 7.0]]> : tensor<2x4xf32>} : () -> tensor<2x4xf32>
