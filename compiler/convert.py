@@ -19,9 +19,10 @@ from passes.registry import PipelineError, parse_pipeline
 
 from . import pipelines
 from .errors import SmoptError
-from .exporter import export_saved_model, prepare_output_dir
-from .importer import import_saved_model
-from .options import parse_converter_options
+from .exporter import check_input_output, export_saved_model, prepare_output_dir
+from .importer import import_saved_model, validate_checkpoint
+from .model_io import check_output_dir, check_output_file
+from .options import check_converter_options, parse_converter_options
 from .pass_manager import Instrumentation, PassManager
 
 
@@ -73,11 +74,33 @@ def run_pipeline(input_dir, output_dir, pipeline, inst=None, overwrite=False, du
                              before_publish)
 
 
-def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, log, tool, before_publish):
-    if os.path.abspath(input_dir) == os.path.abspath(output_dir):
-        raise SmoptError(f"output directory '{output_dir}' is the input directory; the input is never modified")
+def check_paths(input_dir, output_dir, overwrite=False, inst=None, dump_dir=None, files=()):
+    """Every check on where the outputs go, before any work: the output directory is not the
+    input, inside it or around it, is missing or empty (or --overwrite) and can be created;
+    dumps, reproducer and reports (`files`: (flag, path)) can be written and are not inside
+    the input model."""
+    check_input_output(input_dir, output_dir)
     prepare_output_dir(output_dir, overwrite)
+    paths = list(files)
+    if dump_dir:
+        check_output_dir(dump_dir, "--dump_dir")
+        paths.append(("--dump_dir", dump_dir))
+    if inst is not None:
+        inst.check_paths()
+        paths += [("--print-ir-tree-dir", inst.tree_dir), ("--reproducer", inst.reproducer)]
+    for flag, path in files:
+        if path:
+            check_output_file(path, flag)
+    src = os.path.realpath(input_dir)
+    for flag, path in paths:
+        if path and path != "-" and (os.path.realpath(path) + os.sep).startswith(src + os.sep):
+            raise SmoptError(f"{flag} '{path}' lies inside the input model directory '{input_dir}'; "
+                             "the input is never modified")
+
+
+def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, log, tool, before_publish):
     inst = inst or Instrumentation()
+    check_paths(input_dir, output_dir, overwrite, inst, dump_dir)
     if dump_dir:
         inst.tree_dir = dump_dir
         inst.print_before_all = inst.print_after_all = True
@@ -87,7 +110,9 @@ def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, lo
         verify(module)
     except VerificationError as e:
         raise SmoptError(f"the imported model does not verify: {e}") from None
+    validate_checkpoint(module)  # a corrupt checkpoint fails here, before anything is written
     workdir = tempfile.mkdtemp(prefix="smopt-work-")
+    pm = None
     try:
         text = pipeline(module, workdir) if callable(pipeline) else pipeline
         try:
@@ -97,14 +122,20 @@ def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, lo
         if module.op_count() > 2000:
             inst.progress = True
         pm = PassManager(passes, inst)
+        pm.defer_outputs = True  # reports appear with the model, not after a failed export
         pm.record("Import", time.perf_counter() - t0)
         pm.run(module)
         t1 = time.perf_counter()
         hook = (lambda d: before_publish(d, module)) if before_publish else None
         export_saved_model(module, output_dir, overwrite, before_publish=hook)
+        pm.publish_outputs()
         pm.record("Export", time.perf_counter() - t1)
         if log is not None:  # after success only: a failure stays one line
             log.write(f"{tool}: pipeline: {text or '(none)'}\n")
+    except BaseException:
+        if pm is not None:
+            pm.discard_outputs()
+        raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return module, pm
@@ -118,6 +149,8 @@ def convert(input_dir, output_dir, options="", target="tpu", inst=None, report_j
     if target not in ("tpu", "cpu"):
         raise SmoptError(f"unknown --target '{target}' (expected tpu or cpu)")
     opts = parse_converter_options(options) if isinstance(options, str) else options
+    check_converter_options(opts)
+    check_paths(input_dir, output_dir, overwrite, inst, dump_dir, files=[("--report_json", report_json)])
     return run_pipeline(
         input_dir, output_dir,
         lambda module, workdir: build_pipeline(opts, input_dir, module, target, report_json, workdir),

@@ -4,13 +4,16 @@
 class SmoptError(Exception):
     """An error caused by the user's input; the CLI prints `smopt: error: <message>`."""
 
+    traceback = None  # the formatted traceback behind it, where one helps (shown with --debug)
+
 
 class PassFailure(SmoptError):
     """A pass reported failure or raised; carries the pass name."""
 
-    def __init__(self, pass_name, message, reproducer=None):
+    def __init__(self, pass_name, message, reproducer=None, traceback=None):
         self.pass_name = pass_name
         self.reproducer = reproducer
+        self.traceback = traceback  # the formatted traceback of a crash, shown with --debug
         text = f"pass '{pass_name}' failed: {message}"
         if reproducer:
             text += f" (reproducer written to {reproducer})"

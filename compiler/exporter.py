@@ -20,6 +20,7 @@ from passes._effects import SideEffects
 
 from . import tfproto
 from .errors import SmoptError
+from .model_io import dir_writable, nearest_existing, os_error
 from .tf_convert import attr_to_proto, shape_to_proto, tensor_to_proto
 
 
@@ -471,45 +472,86 @@ def _write_fingerprint(dst_dir):
         pass
 
 
+def _inside(path, root):
+    """Whether real path `path` is `root` or lies below it."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def check_input_output(input_dir, out_dir):
+    """Refuse an output directory that is, contains or lies inside the input model directory
+    (symlinks resolved): replacing it would delete the input, writing into it would modify
+    it. --overwrite does not change this."""
+    src, dst = os.path.realpath(input_dir), os.path.realpath(out_dir)
+    if src == dst:
+        raise SmoptError(f"output directory '{out_dir}' is the input model directory '{input_dir}'; "
+                         "the input is never modified")
+    if _inside(dst, src):
+        raise SmoptError(f"output directory '{out_dir}' lies inside the input model directory "
+                         f"'{input_dir}'; the input is never modified")
+    if _inside(src, dst):
+        raise SmoptError(f"output directory '{out_dir}' contains the input model directory "
+                         f"'{input_dir}'; replacing it would delete the input")
+
+
 def prepare_output_dir(out_dir, overwrite=False):
-    """Check the output location before any work: missing or empty is fine."""
-    if os.path.exists(out_dir):
+    """Check the output location before any work: missing or empty is fine, and the
+    directory (with missing parents) must be creatable where it is missing."""
+    if os.path.lexists(out_dir):
         if not os.path.isdir(out_dir):
             raise SmoptError(f"output path '{out_dir}' exists and is not a directory")
         if os.listdir(out_dir) and not overwrite:
             raise SmoptError(f"output directory '{out_dir}' is not empty (pass --overwrite to replace it)")
+    # The export is built in a sibling of out_dir and renamed into place: the parent must be
+    # a writable directory (or creatable).
+    parent = os.path.dirname(os.path.abspath(out_dir))
+    hit = nearest_existing(parent)
+    if not os.path.isdir(hit):
+        raise SmoptError(f"cannot create output directory '{out_dir}': '{hit}' is a file, not a directory")
+    if not dir_writable(hit):
+        raise SmoptError(f"cannot create output directory '{out_dir}': directory '{hit}' is not writable")
 
 
 def export_saved_model(module, out_dir, overwrite=False, before_publish=None):
     """Write `module` as a SavedModel directory at `out_dir`, atomically.
 
     `before_publish(tmp_dir)` may add files (e.g. warm-up requests) before the move."""
-    prepare_output_dir(out_dir, overwrite)
     src_dir = module.source if module.source and os.path.isdir(str(module.source)) else None
-    if src_dir and os.path.abspath(src_dir) == os.path.abspath(out_dir):
-        raise SmoptError(f"output directory '{out_dir}' is the input directory; the input is never modified")
+    if src_dir:
+        check_input_output(src_dir, out_dir)
+    prepare_output_dir(out_dir, overwrite)
     parent = os.path.dirname(os.path.abspath(out_dir)) or "."
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(out_dir)) + ".smopt-", dir=parent)
+    tmp = None
     try:
-        sm = tfproto.SavedModel()
-        sm.saved_model_schema_version = module.attrs.get("tf_saved_model.schema_version", 1)
-        mg = sm.meta_graphs.add()
-        mg.CopyFrom(build_meta_graph(module))
-        with open(os.path.join(tmp, "saved_model.pb"), "wb") as f:
-            f.write(sm.SerializeToString(deterministic=True))
-        _write_variables(module, src_dir, tmp, mg)
-        _copy_extras(src_dir, tmp)
-        if src_dir and os.path.exists(os.path.join(src_dir, "fingerprint.pb")):
-            _write_fingerprint(tmp)
-        if before_publish is not None:
-            before_publish(tmp)
-        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; servers run as other users
-        _move_into_place(tmp, out_dir)
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(out_dir)) + ".smopt-", dir=parent)
+        _export_into(module, src_dir, tmp, out_dir, before_publish)
+    except OSError as e:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise os_error(e, out_dir) from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir
+
+
+def _export_into(module, src_dir, tmp, out_dir, before_publish):
+    """Fill the temporary directory `tmp` and move it to `out_dir`."""
+    sm = tfproto.SavedModel()
+    sm.saved_model_schema_version = module.attrs.get("tf_saved_model.schema_version", 1)
+    mg = sm.meta_graphs.add()
+    mg.CopyFrom(build_meta_graph(module))
+    with open(os.path.join(tmp, "saved_model.pb"), "wb") as f:
+        f.write(sm.SerializeToString(deterministic=True))
+    _write_variables(module, src_dir, tmp, mg)
+    _copy_extras(src_dir, tmp)
+    if src_dir and os.path.exists(os.path.join(src_dir, "fingerprint.pb")):
+        _write_fingerprint(tmp)
+    if before_publish is not None:
+        before_publish(tmp)
+    os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; servers run as other users
+    _move_into_place(tmp, out_dir)
 
 
 def _move_into_place(tmp, out_dir):
@@ -523,8 +565,10 @@ def _move_into_place(tmp, out_dir):
                     os.rename(os.path.join(tmp, name), os.path.join(out_dir, name))
                 os.rmdir(tmp)
                 return
-        old = out_dir.rstrip("/") + ".smopt-old"
-        os.rename(out_dir, old)
+        parent = os.path.dirname(os.path.abspath(out_dir))
+        old = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(out_dir)) + ".smopt-old-",
+                               dir=parent)
+        os.rename(out_dir, old)  # onto the empty directory mkdtemp made
         os.rename(tmp, out_dir)
         shutil.rmtree(old, ignore_errors=True)
         return

@@ -30,9 +30,15 @@ def read_saved_model_proto(model_dir):
     pb = os.path.join(model_dir, "saved_model.pb")
     pbtxt = os.path.join(model_dir, "saved_model.pbtxt")
     sm = tfproto.SavedModel()
+    for path in (pb, pbtxt):
+        if os.path.lexists(path) and not os.path.isfile(path):
+            raise SmoptError(f"'{path}' is not a regular file")
     if os.path.exists(pb):
-        with open(pb, "rb") as f:
-            data = f.read()
+        try:
+            with open(pb, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise SmoptError(f"cannot read '{pb}': {e.strerror}") from None
         try:
             sm.ParseFromString(data)
         except _pb_message.DecodeError:
@@ -42,10 +48,12 @@ def read_saved_model_proto(model_dir):
     elif os.path.exists(pbtxt):
         from google.protobuf import text_format
         try:
-            with open(pbtxt) as f:
+            with open(pbtxt, encoding="utf-8") as f:
                 text_format.Parse(f.read(), sm)
+        except OSError as e:
+            raise SmoptError(f"cannot read '{pbtxt}': {e.strerror}") from None
         except (text_format.ParseError, UnicodeDecodeError) as e:
-            raise SmoptError(f"cannot parse '{pbtxt}': {e}") from None
+            raise SmoptError(f"cannot parse '{pbtxt}': {str(e).splitlines()[0]}") from None
     else:
         raise SmoptError(f"no saved_model.pb in '{model_dir}': not a SavedModel directory")
     return sm
@@ -85,6 +93,7 @@ class _Importer:
         return opdefs.output_layout(od, attrs)
 
     def make_op(self, nd, fn, where):
+        self.context = f"node '{nd.name}' ({nd.op}) in {where}"
         attrs = {k: attr_from_proto(v) for k, v in nd.attr.items()}
         shapes = attrs.pop("_output_shapes", None)
         layout = self.output_layout(nd.op, attrs, f"node '{nd.name}' in {where}")
@@ -132,14 +141,19 @@ class _Importer:
         if src is None:
             raise SmoptError(f"{where} refers to unknown tensor '{ref}'")
         op, segments = src
+        if len(parts) > 1 and not (parts[-1].isascii() and parts[-1].isdigit()):
+            raise SmoptError(f"{where} refers to tensor '{ref}', whose output index '{parts[-1]}' is "
+                             "not a number")
         if len(parts) == 1:
             idx = 0
         elif func_style and len(parts) == 3:
             if parts[1] not in segments:
                 raise SmoptError(f"{where} refers to unknown output '{parts[1]}' of '{node}' ({op.type})")
             idx = segments[parts[1]] + int(parts[2])
-        else:
+        elif len(parts) == 2:
             idx = int(parts[-1])
+        else:
+            raise SmoptError(f"{where} refers to malformed tensor name '{ref}'")
         if idx >= len(op.results):
             raise SmoptError(f"{where} refers to output {idx} of '{node}' ({op.type}), which has "
                              f"{len(op.results)}")
@@ -150,6 +164,7 @@ class _Importer:
         sig = fdef.signature
         fn = Function(sig.name)
         where = f"function '{sig.name}'"
+        self.context = where
         values = {}
         for i, a in enumerate(sig.input_arg):
             attrs = {}
@@ -217,6 +232,7 @@ class _Importer:
         m = self.module
         for key in sorted(self.mg.signature_def):
             sd = self.mg.signature_def[key]
+            self.context = f"signature '{key}'"
             if not _plain_signature(sd):
                 continue  # init ops and composite encodings stay in the meta graph as they are
             inputs = [(k, sd.inputs[k].name, tensor_type_from_info(sd.inputs[k].dtype, sd.inputs[k].tensor_shape))
@@ -260,6 +276,7 @@ class _Importer:
         paths = _object_paths(og)
         for nid, node in enumerate(og.nodes):
             kind = node.WhichOneof("kind")
+            self.context = f"object graph node {nid} ({kind})"
             if kind == "variable":
                 v = node.variable
                 path = paths.get(nid, f"node_{nid}")
@@ -299,6 +316,7 @@ class _Importer:
     def run(self):
         mg = self.mg
         m = self.module
+        self.context = "the MetaGraphDef"
         if not mg.HasField("object_graph_def") or not mg.object_graph_def.nodes:
             raise SmoptError(f"{TF1_MESSAGE} ('{self.model_dir}' has no object graph)")
         for od in mg.meta_info_def.stripped_op_list.op:
@@ -363,11 +381,78 @@ def import_saved_model(model_dir, tags=None):
     """Lift the SavedModel at `model_dir` into a Module. Raises SmoptError on bad input."""
     sm = read_saved_model_proto(model_dir)
     mg = select_meta_graph(sm, model_dir, tags)
-    module = _Importer(mg, model_dir).run()
+    importer = _Importer(mg, model_dir)
+    pb = os.path.join(model_dir, "saved_model.pb")
+    if not os.path.exists(pb):
+        pb += "txt"
+    try:
+        module = importer.run()
+    except SmoptError as e:
+        if model_dir in str(e):
+            raise
+        raise SmoptError(f"cannot import '{pb}': {e}") from None
+    except (ValueError, TypeError, OverflowError, IndexError, KeyError) as e:
+        # A field the protos allow but the model cannot mean (an unknown or reference dtype,
+        # a tensor whose values do not fit its shape, a dangling object-graph reference):
+        # one line naming the file and the node, the traceback kept for --debug.
+        import traceback
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        err = SmoptError(f"cannot import '{pb}': {importer.context}: {msg}")
+        err.traceback = traceback.format_exc()
+        raise err from None
     module.attrs["tf_saved_model.schema_version"] = int(sm.saved_model_schema_version)
     if module.variables:
         module.variable_reader = checkpoint_reader(model_dir)
     return module
+
+
+def _tf_message(e):
+    """The first line of a TensorFlow error's message (without the op context TF appends)."""
+    msg = getattr(e, "message", None) or str(e)
+    msg = msg.strip().splitlines()[0] if msg.strip() else type(e).__name__
+    return msg
+
+
+def validate_checkpoint(module):
+    """Check the SavedModel's checkpoint before a conversion writes anything: the index reads,
+    it holds every variable the graph declares with the declared dtype and shape, and every
+    value reads back (TensorFlow checks each tensor's checksum in the data files). Values
+    are read one at a time, so memory stays at the largest variable. Raises SmoptError
+    naming the file and the problem."""
+    if not module.variables or not module.source:
+        return
+    vdir = os.path.join(module.source, "variables")
+    prefix = os.path.join(vdir, "variables")
+    index = prefix + ".index"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+        dtypes = reader.get_variable_to_dtype_map()
+        shapes = reader.get_variable_to_shape_map()
+    except Exception as e:  # TF's reader raises OpErrors, ValueError, IndexError, ...
+        raise SmoptError(f"corrupt checkpoint index '{index}': {_tf_message(e)}") from None
+    for v in module.variables:
+        key = v.checkpoint_key
+        if key not in dtypes:
+            raise SmoptError(f"checkpoint '{index}' has no value for variable '{v.path}' (key '{key}')")
+        have = dtypes[key].as_datatype_enum
+        if have != v.type.dtype.enum:
+            raise SmoptError(f"checkpoint '{index}' stores variable '{v.path}' as {dtypes[key].name}, the "
+                             f"graph declares {v.type.dtype.name}")
+        want = v.type.shape
+        got = tuple(shapes[key])
+        if want is not None and (len(want) != len(got)
+                                 or any(w >= 0 and w != g for w, g in zip(want, got))):
+            raise SmoptError(f"checkpoint '{index}' stores variable '{v.path}' with shape {list(got)}, the "
+                             f"graph declares {[d if d >= 0 else None for d in want]}")
+    data = os.path.join(vdir, "variables.data-*")
+    for v in module.variables:
+        try:
+            reader.get_tensor(v.checkpoint_key)
+        except Exception as e:  # e.g. IndexError "Read less bytes than requested" (truncated)
+            raise SmoptError(f"corrupt checkpoint data '{data}': variable '{v.path}': {_tf_message(e)}") from None
 
 
 def checkpoint_reader(model_dir):

@@ -46,23 +46,83 @@ def split_chunks(text):
     return chunks
 
 
+def nearest_existing(path):
+    """The longest prefix of `path` that exists (lexists: a dangling link counts)."""
+    p = os.path.abspath(path)
+    while not os.path.lexists(p):
+        parent = os.path.dirname(p)
+        if parent == p:
+            break
+        p = parent
+    return p
+
+
+def dir_writable(d):
+    """Whether entries can be created in directory `d` (root passes unless the file system is
+    read-only)."""
+    return os.access(d, os.W_OK | os.X_OK)
+
+
+def check_output_file(path, flag="-o"):
+    """Before any work: can `path` be written as a file? SmoptError naming flag and path if not.
+
+    Checks what can be known up front (a directory in the way, a missing parent directory, a
+    parent that is a file, a parent that is not writable); the write itself still reports
+    what only writing can tell (a full disk, a read-only file system)."""
+    if path == "-":
+        return
+    if os.path.isdir(path):
+        raise SmoptError(f"{flag} '{path}' is a directory, not a file")
+    if os.path.exists(path) and not os.path.isfile(path):
+        return  # /dev/null and friends: written in place
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        hit = nearest_existing(parent)
+        if os.path.lexists(hit) and not os.path.isdir(hit):
+            raise SmoptError(f"cannot write {flag} '{path}': '{hit}' is a file, not a directory")
+        raise SmoptError(f"cannot write {flag} '{path}': directory '{parent}' does not exist")
+    if not dir_writable(parent) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise SmoptError(f"cannot write {flag} '{path}': permission denied")
+
+
+def check_output_dir(path, flag):
+    """Before any work: can directory `path` be used or created (with its parents)?"""
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise SmoptError(f"{flag} '{path}' exists and is not a directory")
+    hit = nearest_existing(path)
+    if not os.path.isdir(hit):
+        raise SmoptError(f"cannot create {flag} '{path}': '{hit}' is a file, not a directory")
+    if not dir_writable(hit):
+        raise SmoptError(f"cannot write {flag} '{path}': directory '{hit}' is not writable")
+
+
+def os_error(e, path, what="write"):
+    """A SmoptError for an OSError met while writing `path` (full disk, read-only file system)."""
+    reason = e.strerror or type(e).__name__
+    return SmoptError(f"cannot {what} '{path}': {reason}")
+
+
 def write_text_atomic(path, text):
     """Write `text` to `path` so that readers never see a partial file ('-' is stdout)."""
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    if os.path.exists(path) and not os.path.isfile(path):
-        with open(path, "w") as f:  # /dev/null and friends
-            f.write(text)
-        return
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".smopt-", dir=d)
+    check_output_file(path)
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        if os.path.exists(path) and not os.path.isfile(path):
+            with open(path, "w") as f:  # /dev/null and friends
+                f.write(text)
+            return
+        d = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".smopt-", dir=d)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as e:
+        raise os_error(e, path) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from google.protobuf import text_format
+from google.protobuf.message import Message
 
 from . import tfproto
 from .errors import SmoptError
@@ -40,8 +41,56 @@ def read_converter_options(string=None, path=None):
         raise SmoptError("give --converter_options_string or --converter_options_file, not both")
     if path is not None:
         try:
-            with open(path) as f:
-                return parse_converter_options(f.read(), f"'{path}'")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except IsADirectoryError:
+            raise SmoptError(f"cannot read converter options file '{path}': it is a directory") from None
         except OSError as e:
             raise SmoptError(f"cannot read converter options file '{path}': {e.strerror}") from None
+        except UnicodeDecodeError as e:
+            line = e.object[:e.start].count(b"\n") + 1
+            raise SmoptError(f"cannot read converter options file '{path}': line {line}: byte "
+                             f"0x{e.object[e.start]:02x} is not UTF-8 (a text proto is UTF-8 text)") from None
+        return parse_converter_options(text, f"'{path}'")
     return parse_converter_options(string or "")
+
+
+def unsupported_field(msg, supported, prefix=""):
+    """The dotted path of the first field set in `msg` that smopt would not act on, or None.
+
+    `supported` holds dotted paths: a path covers its whole subtree; a message field with
+    supported paths below it is searched field by field. Fields at their proto3 default are
+    not set, so only values that would change something are refused."""
+    for fd, value in msg.ListFields():
+        path = prefix + fd.name
+        if path in supported:
+            continue
+        below = any(p.startswith(path + ".") for p in supported)
+        if not below or fd.message_type is None or fd.message_type.GetOptions().map_entry:
+            return path
+        items = [value] if isinstance(value, Message) else value  # repeated: a container
+        for item in items:
+            bad = unsupported_field(item, supported, path + ".")
+            if bad:
+                return bad
+    return None
+
+
+# Every ConverterOptions field compiler/pipelines.py maps to passes; quantization_options
+# are checked by compiler/quantization_driver.py.
+CONVERTER_FIELDS = {
+    "tpu_functions", "batch_options", "disable_default_optimizations", "io_shape_optimization",
+    "bfloat16_optimization", "bfloat16_optimization_options", "xla_sharding_options",
+    "external_feature_configs.quantization_options", "auto_partition_options",
+}
+
+
+def check_converter_options(opts):
+    """Refuse a ConverterOptions field that the converter accepts but smopt would ignore."""
+    bad = unsupported_field(opts, CONVERTER_FIELDS)
+    if bad:
+        raise SmoptError(f"ConverterOptions field '{bad}' is not supported by smopt (it would be ignored)")
+    if opts.HasField("external_feature_configs") and \
+            opts.external_feature_configs.HasField("quantization_options"):
+        from .quantization_driver import check_fields
+        check_fields(opts.external_feature_configs.quantization_options)

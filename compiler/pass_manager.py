@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 
 from ir import print_module, verify
 from ir.verifier import VerificationError
 from passes.registry import PassError, pipeline_text
 
-from .errors import PassFailure
+from .errors import PassFailure, SmoptError
+from .model_io import check_output_dir, check_output_file, os_error
 
 REPRODUCER_TAG = "// configuration: -p "
+# Pass options that name a file the pass writes ('-' and '' mean stderr / none).
+OUTPUT_OPTIONS = ("output", "json", "report")
 
 
 @dataclass
@@ -44,6 +49,24 @@ class Instrumentation:
     def out(self):
         return self.stream if self.stream is not None else sys.stderr
 
+    def check_paths(self, tree_dir_flag="--print-ir-tree-dir"):
+        """Before any work: the dump directory and the reproducer file can be written."""
+        if self.tree_dir:
+            check_output_dir(self.tree_dir, tree_dir_flag)
+        if self.reproducer:
+            check_output_file(self.reproducer, "--reproducer")
+
+
+def _file_outputs(p):
+    """[(option, path)] for the regular files pass `p` is told to write."""
+    out = []
+    for o in p.options:
+        if o.name in OUTPUT_OPTIONS and o.type is str:
+            v = getattr(p, o.attr)
+            if v and v != "-" and not (os.path.exists(v) and not os.path.isfile(v)):
+                out.append((o, v))
+    return out
+
 
 class PassManager:
     def __init__(self, passes, inst=None):
@@ -51,6 +74,12 @@ class PassManager:
         self.inst = inst or Instrumentation()
         self.timings = []         # (label, seconds)
         self._dump_seq = 0
+        # Files that passes wrote through `output=`-style options go to temporaries beside
+        # their destination and are published only when everything succeeded (publish_outputs),
+        # so a failure leaves no report behind. defer_outputs: the caller publishes (after its
+        # own output is written); otherwise run() does at its end.
+        self.defer_outputs = False
+        self._staged = []         # (temporary, destination)
 
     def record(self, label, seconds):
         """Time spent outside passes (parsing, import, output), shown in the timing report."""
@@ -67,8 +96,11 @@ class PassManager:
             self._dump_seq += 1
             tag = when.lower().replace(" ", "_")
             path = os.path.join(inst.tree_dir, f"{self._dump_seq:02d}_{tag}_{p.name}.mlir")
-            with open(path, "w") as f:
-                f.write(header + text)
+            try:
+                with open(path, "w") as f:
+                    f.write(header + text)
+            except OSError as e:
+                raise os_error(e, path) from None
         else:
             inst.out.write(header + text + "\n")
             inst.out.flush()
@@ -78,6 +110,57 @@ class PassManager:
 
     # ---- running -----------------------------------------------------------------------
     def run(self, module):
+        try:
+            self._run(module)
+            if not self.defer_outputs:
+                self.publish_outputs()
+        except BaseException:
+            self.discard_outputs()
+            raise
+        return module
+
+    def publish_outputs(self):
+        """Move the files passes wrote into place (see defer_outputs)."""
+        staged, self._staged = self._staged, []
+        for tmp, dest in staged:
+            try:
+                os.replace(tmp, dest)
+            except OSError as e:
+                for t, _ in staged:
+                    if os.path.exists(t):
+                        os.unlink(t)
+                raise os_error(e, dest) from None
+
+    def discard_outputs(self):
+        staged, self._staged = self._staged, []
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _run_pass(self, p, module):
+        """p.run(module) with its file outputs redirected to temporaries (see defer_outputs)."""
+        redirected = []
+        for o, dest in _file_outputs(p):
+            parent = os.path.dirname(os.path.abspath(dest))
+            if not os.path.isdir(parent) or os.path.isdir(dest):
+                continue  # the pass reports that it cannot write there, in its own words
+            try:
+                fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".smopt-", dir=parent)
+            except OSError:
+                continue
+            os.close(fd)
+            os.unlink(tmp)  # a pass that writes nothing this time publishes nothing
+            redirected.append((o, dest, tmp))
+            setattr(p, o.attr, tmp)
+        try:
+            p.run(module)
+        finally:
+            for o, dest, tmp in redirected:
+                setattr(p, o.attr, dest)
+                if os.path.exists(tmp):
+                    self._staged.append((tmp, dest))
+
+    def _run(self, module):
         inst = self.inst
         total = len(self.passes)
         for i, p in enumerate(self.passes):
@@ -89,13 +172,15 @@ class PassManager:
                 inst.out.write(f"[{i + 1}/{total}] {p.name}\n")
                 inst.out.flush()
             t0 = time.perf_counter()
-            error = None
+            error = crash = None
             try:
-                p.run(module)
-            except PassError as e:
+                self._run_pass(p, module)
+            except (PassError, SmoptError) as e:
                 error = str(e)
             except Exception as e:  # a crash inside a pass: report it, with the pass name
-                error = f"crashed with {type(e).__name__}: {e}"
+                msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+                error = f"crashed with {type(e).__name__}" + (f": {msg}" if msg else "")
+                crash = traceback.format_exc()  # for --debug
             self.timings.append((p.display, time.perf_counter() - t0))
             if error is None and inst.verify_each:
                 t1 = time.perf_counter()
@@ -105,7 +190,7 @@ class PassManager:
                     error = f"the IR does not verify after it: {e}"
                 self.timings.append(("(verifier)", time.perf_counter() - t1))
             if error is not None:
-                self._fail(p, i, module, before, error)
+                self._fail(p, i, module, before, error, crash)
             if inst.print_after_change:
                 if print_module(module) != before:
                     self._dump("After", p, module)
@@ -113,7 +198,7 @@ class PassManager:
                 self._dump("After", p, module)
         return module
 
-    def _fail(self, p, index, module, before, error):
+    def _fail(self, p, index, module, before, error, crash=None):
         inst = self.inst
         if inst.print_after_failure:
             try:
@@ -122,14 +207,17 @@ class PassManager:
                 pass
         repro = None
         if inst.reproducer:
-            repro = inst.reproducer
             rest = pipeline_text(self.passes[index:])
             flags = "" if inst.verify_each else " --no-verify-each"
-            with open(repro, "w") as f:
-                f.write(f"// smopt reproducer: pass '{p.name}' failed: {error.splitlines()[0]}\n")
-                f.write(f"{REPRODUCER_TAG}'{rest}'{flags}\n")
-                f.write(before)
-        raise PassFailure(p.name, error, repro)
+            try:
+                with open(inst.reproducer, "w") as f:
+                    f.write(f"// smopt reproducer: pass '{p.name}' failed: {error.splitlines()[0]}\n")
+                    f.write(f"{REPRODUCER_TAG}'{rest}'{flags}\n")
+                    f.write(before)
+                repro = inst.reproducer
+            except OSError as e:
+                error += f" (the reproducer '{inst.reproducer}' could not be written: {e.strerror})"
+        raise PassFailure(p.name, error, repro, crash)
 
     def _dump_failed(self, p, module):
         text = print_module(module, self.inst.elide)
@@ -162,12 +250,15 @@ class PassManager:
         return "\n".join(lines) + "\n"
 
 
-def read_reproducer(text):
+def read_reproducer(text, name="<input>"):
     """The (pipeline, verify_each) recorded in a reproducer file, or None if it is not one."""
     import shlex
-    for line in text.splitlines()[:5]:
+    for lineno, line in enumerate(text.splitlines()[:5], 1):
         if line.startswith(REPRODUCER_TAG):
-            args = shlex.split(line[len("// configuration: "):])
-            pipeline = args[args.index("-p") + 1] if "-p" in args else ""
+            try:
+                args = shlex.split(line[len("// configuration: "):])
+            except ValueError as e:
+                raise SmoptError(f"{name}:{lineno}: malformed '// configuration:' line: {e}") from None
+            pipeline = args[args.index("-p") + 1] if "-p" in args[:-1] else ""
             return pipeline, "--no-verify-each" not in args
     return None

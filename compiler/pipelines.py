@@ -33,9 +33,11 @@ def _on_by_default(opts, field):
     return not opts.disable_default_optimizations
 
 
-def _q(value):
+def _q(value, field="value"):
     """Quote an option value for pipeline text when it needs it."""
     s = str(value)
+    if "'" in s or '"' in s or not s.isprintable():
+        raise SmoptError(f"{field} {s!r} is not supported: it contains a quote or an unprintable character")
     return f"'{s}'" if any(c in s for c in " ,{}'") or not s else s
 
 
@@ -44,11 +46,14 @@ def _opts(pairs):
     return "{" + " ".join(parts) + "}" if parts else ""
 
 
-def _names(values):
+def _names(values, field):
+    """Names joined for a list option; a name that the list syntax cannot carry is refused."""
     if not values:
         return None
-    if any("," in v or " " in v for v in values):
-        raise ValueError(f"names with ',' or spaces are not supported in tpu_functions: {values}")
+    for v in values:
+        if not v or any(c in v for c in ", {}'\"") or not v.isprintable():
+            raise SmoptError(f"{field} '{v}' is not supported: a name must be non-empty, printable and "
+                             "free of spaces, commas, braces and quotes")
     return ",".join(values)
 
 
@@ -88,11 +93,11 @@ def batch_stage(b):
              ("max-enqueued-batches", b.max_enqueued_batches or None),
              ("disable-large-batch-splitting", "true" if b.disable_large_batch_splitting else None)]
     if which == "function_alias":
-        pairs.append(("function-alias", _q(b.experimental.function_alias)))
+        pairs.append(("function-alias", _q(b.experimental.function_alias, "batch_options.experimental.function_alias")))
     elif which == "concrete_function_name":
-        pairs.append(("concrete-function-name", _q(b.experimental.concrete_function_name)))
+        pairs.append(("concrete-function-name", _q(b.experimental.concrete_function_name, "batch_options.experimental.concrete_function_name")))
     elif which == "signature_name":
-        pairs.append(("signature-name", _q(b.experimental.signature_name)))
+        pairs.append(("signature-name", _q(b.experimental.signature_name, "batch_options.experimental.signature_name")))
     return "tpu-batch-function" + _opts(pairs)
 
 
@@ -108,8 +113,10 @@ def pipeline_stages(opts, target="tpu", report_json=None, quantization=None):
     auto = auto_partition_stages(opts, has_tpu)
     if has_tpu:
         stages.append("tpu-select-functions" + _opts([
-            ("function-aliases", _names(aliases)), ("concrete-function-names", _names(concrete)),
-            ("signature-names", _names(sigs)), ("jit-compile-functions", "true" if jit else None)]))
+            ("function-aliases", _names(aliases, "tpu_functions.function_alias")),
+            ("concrete-function-names", _names(concrete, "tpu_functions.concrete_function_name")),
+            ("signature-names", _names(sigs, "tpu_functions.signature_name")),
+            ("jit-compile-functions", "true" if jit else None)]))
     stages += auto
     has_tpu = has_tpu or bool(auto)
     if has_tpu:
@@ -125,7 +132,7 @@ def pipeline_stages(opts, target="tpu", report_json=None, quantization=None):
     if bf16_on and (has_tpu or scope_all):
         stages.append("bf16-convert" + _opts([
             ("scope", "all" if scope_all else None),
-            ("filterlist", _names(list(bf16.filterlist))),
+            ("filterlist", _names(list(bf16.filterlist), "bfloat16_optimization_options.filterlist")),
             ("skip-safety-checks", "true" if bf16.skip_safety_checks else None)]))
     for b in opts.batch_options:
         stages.append(batch_stage(b))
@@ -139,7 +146,7 @@ def pipeline_stages(opts, target="tpu", report_json=None, quantization=None):
             ("topology", x.topology.hex() if x.topology else None)]))
     if has_tpu:
         stages.append("tpu-insert-call-stubs" + _opts([("target", "cpu" if target == "cpu" else None)]))
-        stages.append("tpu-conversion-report" + _opts([("json", _q(report_json) if report_json else None)]))
+        stages.append("tpu-conversion-report" + _opts([("json", _q(report_json, "--report_json") if report_json else None)]))
     return stages
 
 

@@ -31,6 +31,13 @@ Option semantics follow TensorFlow's quantize_model.py:
   reaches). false keeps the variables, the quantized ones stored as int8.
 - `merge-functions` ends the pipeline: the signature wrappers Keras writes for `serve` and
   `serving_default` are identical and are exported once.
+- force_graph_mode_calibration: honoured whatever its value: calibration always runs the
+  signatures' concrete functions, i.e. graph mode.
+- Refused when set, since smopt would ignore them (`check_fields`): debugger_config,
+  enable_two_input_tensors (only ops whose second operand is a constant or variable weight are
+  quantized), experimental_enable_tpu_model_support, calibration_options other than
+  calibration_method (calibration_parameters only serve the histogram methods), and any
+  field this list does not name.
 """
 from __future__ import annotations
 
@@ -70,6 +77,36 @@ def parse_quantization_options(text):
     except text_format.ParseError as e:
         raise SmoptError(f"cannot parse quantization_options: {str(e).splitlines()[0]}") from None
     return msg
+
+
+# The QuantizationOptions fields smopt acts on (dotted paths; a path covers its subtree).
+# quantization_component_specs, unit_wise_quantization_specs and enable_legacy_weight_only
+# are listed because `validate` refuses them with messages of their own.
+SUPPORTED_FIELDS = {
+    "quantization_method.preset_method", "quantization_method.quantization_component_specs",
+    "op_set", "unit_wise_quantization_specs", "tags", "signature_keys", "representative_datasets",
+    "min_num_elements_for_weights", "freeze_all_variables", "enable_per_channel_quantization",
+    "enable_legacy_weight_only", "force_graph_mode_calibration", "calibration_options.calibration_method",
+}
+_WHY = {
+    "debugger_config": "smopt has no quantization debugger",
+    "enable_two_input_tensors": "smopt quantizes only ops whose second operand is a constant or variable weight",
+    "experimental_enable_tpu_model_support": "quantized TPU models are not supported",
+    "calibration_options.calibration_parameters": "they only serve the histogram calibration methods, "
+                                                  "which smopt does not support",
+    "calibration_options.representative_datasets": "give representative_datasets (one TFRecord per "
+                                                   "signature key) instead",
+}
+
+
+def check_fields(qopts):
+    """Refuse every QuantizationOptions field that is set but that smopt would ignore."""
+    from .options import unsupported_field
+    bad = unsupported_field(qopts, SUPPORTED_FIELDS)
+    if bad:
+        top = ".".join(bad.split(".")[:2])
+        why = _WHY.get(top) or _WHY.get(bad.split(".")[0]) or "smopt would ignore it"
+        raise SmoptError(f"quantization_options: field '{bad}' is not supported ({why}); remove it")
 
 
 def _has(msg, field):
@@ -126,6 +163,7 @@ def validate(module, qopts):
     if cal not in _CALIBRATION:
         raise SmoptError(f"quantization_options: calibration method {_CALIBRATION_NAMES.get(cal, cal)} is not "
                          "supported (supported: CALIBRATION_METHOD_MIN_MAX, CALIBRATION_METHOD_AVERAGE_MIN_MAX)")
+    check_fields(qopts)
     return method, keys, _CALIBRATION[cal]
 
 

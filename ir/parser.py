@@ -14,12 +14,19 @@ from . import types as T
 from .attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
 from .core import Asset, CycleError, Function, Module, Op, Signature, Variable
 
-_WS = re.compile(r"(?:\s+|//[^\n]*)+")
+# re.ASCII: `\d` is 0-9 only (a Unicode digit such as '\u0663' or '\u00b2' is not a number here).
+_WS = re.compile(r"(?:\s+|//[^\n]*)+", re.ASCII)
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.$\-]*")
-_VALUE = re.compile(r"%([A-Za-z0-9_.$\-]+)(?:#(\d+))?")
-_NUMBER = re.compile(r"-?(?:\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)")
-_BUILTIN_ELEM = re.compile(r"(f8E[A-Za-z0-9]+|bf16|f16|f32|f64|ui\d+|i\d+)")
+_VALUE = re.compile(r"%([A-Za-z0-9_.$\-]+)(?:#(\d+))?", re.ASCII)
+_NUMBER = re.compile(r"-?(?:\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)", re.ASCII)
+_INT = re.compile(r"-?\d+", re.ASCII)
+_DIGITS = re.compile(r"\d+", re.ASCII)
+_BUILTIN_ELEM = re.compile(r"(f8E[A-Za-z0-9]+|bf16|f16|f32|f64|ui\d+|i\d+)", re.ASCII)
 _TFTYPE = re.compile(r"!tf_type\.([a-z0-9_]+)")
+# Attributes, literals and types nest at most this deep: deeper text is refused, since the
+# recursive parser, printer and passes would exhaust Python's stack on it.
+MAX_NESTING = 100
+_TYPE_PREFIXES = ("tensor<", "!quant.uniform<", "complex<", "!tf_type.")
 
 
 class ParseError(Exception):
@@ -31,6 +38,10 @@ class ParseError(Exception):
         return f"{self.filename}:{self.line}:{self.col}: error: {self.message}"
 
 
+class _TooDeep(ParseError):
+    """Nesting beyond MAX_NESTING: never turned into a vaguer error by a fallback."""
+
+
 class Parser:
     def __init__(self, text, filename="<input>", line_offset=0):
         self.s = text
@@ -38,6 +49,14 @@ class Parser:
         self.filename = filename
         self.line_offset = line_offset
         self._line_starts = None
+        self.depth = 0
+
+    def nest(self):
+        """Enter one level of attribute/literal/type nesting (leave with `self.depth -= 1`)."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            line, col = self.where()
+            raise _TooDeep(f"nesting deeper than {MAX_NESTING} levels", self.filename, line, col)
 
     # ---- low level ---------------------------------------------------------------------
     def where(self, pos=None):
@@ -144,7 +163,9 @@ class Parser:
         if self.accept("!quant.uniform<"):
             return self._quant(start)
         if self.accept("complex<"):
+            self.nest()
             inner = self.element_type()
+            self.depth -= 1
             self.expect(">")
             name = {"f32": "complex<f32>", "f64": "complex<f64>"}.get(getattr(inner, "mlir", ""))
             if name is None:
@@ -165,28 +186,55 @@ class Parser:
         raise self.error("expected element type")
 
     def _quant(self, start):
+        spos = self.pos
         storage = self.element_type()
+        if not isinstance(storage, T.DType) or not storage.is_integer:
+            raise self.error(f"quantized storage type must be an integer type, got {storage}", spos)
         self.expect(":")
+        epos = self.pos
         expressed = self.element_type()
+        if not isinstance(expressed, T.DType) or not expressed.is_float:
+            raise self.error(f"quantized expressed type must be a float type, got {expressed}", epos)
         axis = None
         if self.accept(":"):
-            axis = int(self.match(_NUMBER).group(0))
+            axis = self.integer("quantization axis")
+            if axis < 0:
+                raise self.error("quantization axis must be >= 0", start)
         self.expect(",")
         if axis is None:
-            scale = float(self.number_token())
+            scale = self.scale()
             self.expect(":")
-            zp = int(self.number_token())
+            zp = self.integer("zero point")
             self.expect(">")
             return T.QuantizedType(storage, expressed, scale, zp)
         self.expect("{")
         scales, zps = [], []
         while not self.accept("}"):
-            scales.append(float(self.number_token()))
+            scales.append(self.scale())
             self.expect(":")
-            zps.append(int(self.number_token()))
-            self.accept(",")
+            zps.append(self.integer("zero point"))
+            if not self.accept(","):
+                self.expect("}", "after a per-axis scale")
+                break
+        if not scales:
+            raise self.error("per-axis quantized type needs at least one scale:zero_point pair", start)
         self.expect(">")
         return T.QuantizedType(storage, expressed, scales, zps, axis)
+
+    def integer(self, what="integer"):
+        self.ws()
+        pos = self.pos
+        m = self.match(_NUMBER)
+        if not m or not _INT.fullmatch(m.group(0)):
+            raise self.error(f"expected {what} (an integer)", pos)
+        return int(m.group(0))
+
+    def scale(self):
+        pos = self.pos
+        x = float(self.number_token())
+        if not (x > 0 and x != float("inf")):
+            raise self.error(f"quantization scale must be positive and finite, got {x}", pos)
+        return x
 
     def number_token(self):
         m = self.match(_NUMBER)
@@ -212,8 +260,8 @@ class Parser:
             if c == "?":
                 self.pos += 1
                 dims.append(-1)
-            elif c.isdigit():
-                m = re.compile(r"\d+").match(self.s, self.pos)
+            elif c in "0123456789" and c:
+                m = _DIGITS.match(self.s, self.pos)
                 self.pos = m.end()
                 dims.append(int(m.group(0)))
             else:
@@ -232,18 +280,25 @@ class Parser:
             elem = self.element_type()
             subtypes = ()
             if elem in (T.resource, T.variant) and self.accept("<"):
-                subtypes = [self.type()]
+                self.nest()
+                subtypes = [self.tensor_type()]
                 while self.accept(","):
-                    subtypes.append(self.type())
+                    subtypes.append(self.tensor_type())
+                self.depth -= 1
                 self.expect(">")
             self.expect(">", "to close tensor type")
             return T.TensorType(elem, shape, subtypes)
         try:
             return self.element_type()
+        except _TooDeep:
+            raise
         except ParseError:
+            if self.s.startswith(_TYPE_PREFIXES, start):
+                raise  # a type whose inside is wrong: that error says more
             raise self.error("expected type", start) from None
 
     def tensor_type(self):
+        self.ws()
         start = self.pos
         t = self.type()
         if not isinstance(t, T.TensorType):
@@ -269,6 +324,13 @@ class Parser:
         out = {}
         if self.accept("}"):
             return out
+        self.nest()
+        try:
+            return self._attr_entries(out)
+        finally:
+            self.depth -= 1
+
+    def _attr_entries(self, out):
         while True:
             self.ws()
             kpos = self.pos
@@ -294,9 +356,11 @@ class Parser:
             out = []
             if self.accept("]"):
                 return out
+            self.nest()
             out.append(self.attr())
             while self.accept(","):
                 out.append(self.attr())
+            self.depth -= 1
             self.expect("]")
             return out
         if s.startswith("{", start):
@@ -320,8 +384,8 @@ class Parser:
                 if c == "?":
                     self.pos += 1
                     dims.append(-1)
-                elif c.isdigit():
-                    m = re.compile(r"\d+").match(s, self.pos)
+                elif c in "0123456789" and c:
+                    m = _DIGITS.match(s, self.pos)
                     self.pos = m.end()
                     dims.append(int(m.group(0)))
                 else:
@@ -335,11 +399,17 @@ class Parser:
             self.expect(">")
             return Placeholder(name)
         if self.accept("#tf_type.tensor_proto<"):
+            hpos = self.pos
             hexs = self.string()
             self.expect(">")
             self.expect(":")
             t = self.tensor_type()
-            return OpaqueTensor(t, bytes.fromhex(hexs[2:]))
+            try:
+                if not isinstance(hexs, str) or not hexs.startswith("0x"):
+                    raise ValueError
+                return OpaqueTensor(t, bytes.fromhex(hexs[2:]))
+            except ValueError:
+                raise self.error('tensor_proto needs a hex string "0x..."', hpos) from None
         if self.accept("dense_resource<"):
             self.ident()
             self.expect(">")
@@ -359,16 +429,25 @@ class Parser:
                 self.pos += 1
                 try:
                     self.type()  # MLIR-style `5 : i64`; the value keeps its Python type
+                except _TooDeep:
+                    raise
                 except ParseError:
                     self.pos = save
-            if re.fullmatch(r"-?\d+", tok):
+            if _INT.fullmatch(tok):
                 return int(tok)
             return float(tok)
         # a type used as an attribute value (T = f32, or a tensor type)
         try:
-            return self.type()
+            t = self.type()
+        except _TooDeep:
+            raise
         except ParseError:
+            if s.startswith(_TYPE_PREFIXES, start):
+                raise  # a type whose inside is wrong: that error says more
             raise self.error("expected attribute value", start) from None
+        if isinstance(t, T.ControlType):
+            raise self.error("'!tf_executor.control' is not an attribute value", start)
+        return t
 
     def _dense(self, start):
         self.ws()
@@ -428,9 +507,11 @@ class Parser:
             out = []
             if self.accept("]"):
                 return out
+            self.nest()
             out.append(self._literal())
             while self.accept(","):
                 out.append(self._literal())
+            self.depth -= 1
             self.expect("]")
             return out
         if self.s.startswith('"', self.pos):
@@ -440,7 +521,7 @@ class Parser:
         if self.accept("false"):
             return False
         tok = self.number_token()
-        return int(tok) if re.fullmatch(r"-?\d+", tok) else float(tok)
+        return int(tok) if _INT.fullmatch(tok) else float(tok)
 
     # ---- module structure --------------------------------------------------------------
     def parse_module(self):
@@ -698,9 +779,9 @@ class Parser:
                 if not m or m.group(2):
                     raise self.error("expected result name")
                 count = 1
-                if self.s.startswith(":", self.pos) and self.s[self.pos + 1:self.pos + 2].isdigit():
+                if self.s.startswith(":", self.pos) and _DIGITS.match(self.s, self.pos + 1):
                     self.pos += 1
-                    count = int(self.match(re.compile(r"\d+")).group(0))
+                    count = int(self.match(_DIGITS).group(0))
                 lhs.append((m.group(1), count, pos))
                 if not self.accept(","):
                     break

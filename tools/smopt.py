@@ -5,10 +5,102 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 USAGE_EPILOG = "Pipelines: -p 'dce,cse,inline{max-depth=2}'. See --list-passes."
+
+
+# ---- the error contract shared by smopt, smopt-convert and smopt-optimize ------------------
+def debug_enabled(args):
+    """--debug or SMOPT_DEBUG=1: show tracebacks of internal errors and TensorFlow's logs."""
+    return bool(getattr(args, "debug", False)) or os.environ.get("SMOPT_DEBUG", "") not in ("", "0")
+
+
+class _QuietImport:
+    """Import TensorFlow (lazily, wherever compiler/ first imports it) with its C++ and absl
+    log lines silenced: they arrive through file descriptor 2 during the import (oneDNN
+    notices, absl's pre-initialisation warning) and would precede a one-line error."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        real = spec.loader.exec_module
+
+        def exec_module(module):
+            sys.stderr.flush()
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 2)
+                real(module)
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                os.close(devnull)
+            import logging
+            logging.getLogger("tensorflow").setLevel(logging.ERROR)
+            try:
+                import absl.logging
+                absl.logging.set_verbosity(absl.logging.ERROR)
+            except ImportError:
+                pass
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def quiet_tensorflow(debug=False):
+    """Keep TensorFlow's and absl's log lines off stderr (unless --debug)."""
+    if debug or "tensorflow" in sys.modules:
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    if not any(isinstance(f, _QuietImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _QuietImport())
+
+
+def guarded(tool, args, body):
+    """Run `body()` under the CLI error contract: an error is one line `<tool>: error: ...`
+    (`file:line:col: error: ...` for IR text) and exit status 1; an internal error (a bug in
+    smopt) is one line too, exit status 2, with the full traceback under --debug."""
+    import traceback
+    debug = debug_enabled(args)
+    quiet_tensorflow(debug)
+    from compiler.errors import SmoptError
+    from ir import ParseError, VerificationError
+    from passes.registry import PipelineError
+    try:
+        return body()
+    except (ParseError, VerificationError) as e:
+        if debug:
+            traceback.print_exc()
+        print(str(e).splitlines()[0], file=sys.stderr)
+        return 1
+    except (SmoptError, PipelineError) as e:
+        if debug:
+            sys.stderr.write(getattr(e, "traceback", None) or traceback.format_exc())
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"{tool}: error: {msg}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+    except KeyboardInterrupt:
+        print(f"{tool}: error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug in smopt: still one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        hint = "" if debug else " (rerun with --debug for the traceback)"
+        print(f"{tool}: error: internal error: {type(e).__name__}{': ' + msg if msg else ''}{hint}",
+              file=sys.stderr)
+        return 2
 
 
 def add_model_dir_flags(ap, verb):
@@ -54,6 +146,9 @@ def add_instrumentation_flags(ap):
                    help="when a pass fails, write the IR before it and the pipeline to FILE")
     g.add_argument("--elide-constants-larger-than", type=int, metavar="N",
                    help="print constants with more than N elements as dense_resource<__elided__>")
+    g.add_argument("--debug", action="store_true",
+                   help="on an internal error print the full traceback, and keep TensorFlow's log "
+                        "lines (also SMOPT_DEBUG=1)")
 
 
 def instrumentation_from_args(args, progress=False):
@@ -117,43 +212,55 @@ def run_one(module, passes, inst, args):
     from ir import print_module, verify
 
     pm = PassManager(passes, inst)
+    pm.defer_outputs = True  # published once the output is written (see _main)
     t0 = time.perf_counter()
     verify(module)
     pm.record("(input verifier)", time.perf_counter() - t0)
     pm.run(module)
     t0 = time.perf_counter()
-    text = "" if args.no_output else print_module(module, inst.elide)
+    try:
+        text = "" if args.no_output else print_module(module, inst.elide)
+    except BaseException:
+        pm.discard_outputs()
+        raise
     pm.record("Output", time.perf_counter() - t0)
     return text, pm
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    from compiler.errors import SmoptError
-    from ir import ParseError, VerificationError
-    from passes.registry import PipelineError, describe_all, parse_pipeline
-
     if args.list_passes:
+        from passes.registry import describe_all
         sys.stdout.write(describe_all())
         return 0
-    try:
-        from compiler import model_io as smio
-        from compiler.pass_manager import read_reproducer
-        from ir import parse_module
+    return guarded("smopt", args, lambda: _main(args))
 
-        pipeline = args.pass_pipeline
-        if args.run_reproducer:
-            text, name = smio.read_text(args.input)
-            rec = read_reproducer(text)
-            if rec is None:
-                raise SmoptError(f"'{args.input}' is not a smopt reproducer (no '// configuration:' line)")
-            pipeline, args.verify_each = rec
-        passes = parse_pipeline(pipeline)  # validate before touching any input
-        inst = instrumentation_from_args(args)
-        outputs, failed, reports = [], False, []
-        t0 = time.perf_counter()
-        if args.split_input_file and args.input != "-" and __import__("os").path.isdir(args.input):
-            raise SmoptError("--split-input-file needs IR text input, not a SavedModel directory")
+
+def _main(args):
+    from compiler import model_io as smio
+    from compiler.errors import SmoptError
+    from compiler.pass_manager import read_reproducer
+    from ir import ParseError, VerificationError, parse_module
+    from passes.registry import parse_pipeline
+
+    pipeline = args.pass_pipeline
+    if args.run_reproducer:
+        text, name = smio.read_text(args.input)
+        rec = read_reproducer(text, name)
+        if rec is None:
+            raise SmoptError(f"'{args.input}' is not a smopt reproducer (no '// configuration:' line)")
+        pipeline, args.verify_each = rec
+    passes = parse_pipeline(pipeline)  # validate before touching any input
+    inst = instrumentation_from_args(args)
+    # Every output location is checked before any work.
+    if not args.no_output:
+        smio.check_output_file(args.output, "-o")
+    inst.check_paths()
+    outputs, failed, reports = [], False, []
+    t0 = time.perf_counter()
+    if args.split_input_file and args.input != "-" and os.path.isdir(args.input):
+        raise SmoptError("--split-input-file needs IR text input, not a SavedModel directory")
+    try:
         if args.split_input_file:
             text, name = smio.read_text(args.input)
             for chunk, offset in smio.split_chunks(text):
@@ -177,14 +284,18 @@ def main(argv=None):
                 sys.stderr.write(summary(module))
         if not args.no_output and not (failed and args.output != "-"):
             smio.write_text_atomic(args.output, result)
-        for pm in reports:  # after the output, as mlir-opt reports at exit
-            write_reports(pm, inst)
-        return 1 if failed else 0
-    except (ParseError, SmoptError, VerificationError, PipelineError) as e:
-        print(_fmt(e), file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        return 1
+        for pm in reports:  # files passes wrote appear with the output, not after a failure
+            if failed:
+                pm.discard_outputs()
+            else:
+                pm.publish_outputs()
+    except BaseException:
+        for pm in reports:
+            pm.discard_outputs()
+        raise
+    for pm in reports:  # after the output, as mlir-opt reports at exit
+        write_reports(pm, inst)
+    return 1 if failed else 0
 
 
 def _fmt(e):
