@@ -8,21 +8,30 @@ Flags (seed 000, "Flags für die Modelloptimierung") -> pipeline (`optimize_pipe
   (`canonicalize,cse,dce,merge-functions`: the last exports identical functions once, e.g.
   the signature wrappers Keras writes for `serve` and `serving_default`), then the opt-in
   optimizations below;
-- `allow_compression`: `prune-weights` (magnitude pruning of large weights to 50% sparsity)
-  then `quantize{method=weight_only}` (int8 weights, float activations) -- each only when the
-  pass is registered in this build; both change numerics slightly (test the accuracy, as the
-  runtime's documentation says);
+- `allow_compression` (compiler/compression.py): per weight the smallest storage among
+  pruning levels (sparse), int8 weight-only and bfloat16 (and dynamic-range int8 where it is
+  faster) whose output change, measured by running TensorFlow on sample inputs, stays within
+  `compression_accuracy_budget` (default 0.01: max-abs output change / max-abs output), after
+  `freeze-variables` (weights become constants, so dequantization is folded when TF loads the
+  model); the compressed model must be smaller, within budget on held-out inputs and not
+  more than 5% slower, or the model is left uncompressed with a message;
+- `target_device gpu`: `cpu-gpu-placement` (passes/cpu_gpu_placement.py: string work,
+  lookups and large tables on the host, dense compute on the GPU, transfers minimized; its
+  report on stderr) after the cleanups and compression, before precompilation;
 - `allow_precompilation`: `inline` first (see `optimize_pipeline`), then
-  `xla-cluster{device=<target_device>}` (XLA auto-clustering into
-  `_XlaMustCompile` functions), plus a warm-up file `assets.extra/tf_serving_warmup_requests`
+  `xla-cluster{device=<target_device>}` (XLA auto-clustering into `_XlaMustCompile`
+  functions), keeping only the clusters that make the model faster by measurement
+  (compiler/precompilation.py; `xla-decluster` undoes the others; with no device to time on,
+  a documented cost model decides), plus a warm-up file `assets.extra/tf_serving_warmup_requests`
   (TF Serving's format: a TFRecord file of `tensorflow.serving.PredictionLog` records holding
   a PredictRequest) with one request per warm-up batch size and signature, so that the
-  server compiles the clusters before the first real request. Inputs are zeros (dynamic
-  dimensions after the batch dimension become 1); signatures with string or unknown-rank
-  inputs get none, and no file is written when no signature can be fed. The file replaces
-  one the input model may have. With target cpu each request is run on the
-  output model before it is written (a failing warm-up request would stop TF Serving from
-  loading the model);
+  server compiles the clusters before the first real request. Inputs come from
+  `sample_inputs` when it feeds the signature (the first sample batch, cycled to the batch
+  size), otherwise zeros and, for string inputs, b"hello world" (dynamic dimensions after the
+  batch dimension become 1); signatures with unknown-rank or handle inputs get none, and no
+  file is written when no signature can be fed. The file replaces one the input model may
+  have. With target cpu each request is run on the output model before it is written (a
+  failing warm-up request would stop TF Serving from loading the model);
 - `target_device tpu` (automatic TPU partitioning): `inline`, the cleanups, compression if
   asked, then the converter's pipeline for default `ConverterOptions` with smopt's
   `auto_partition_options` (`tpu-auto-partition` chooses the TPU functions; compatibility
@@ -33,7 +42,9 @@ Flags (seed 000, "Flags für die Modelloptimierung") -> pipeline (`optimize_pipe
 - `disable_optimizer`: no passes at all (the model is exported as imported), whatever the
   other flags say.
 Output checks come before any work, the input is never modified and the output directory
-appears only when everything, warm-up file included, succeeded.
+appears only when everything, warm-up file included, succeeded. The measured decisions
+(compression, precompilation) fill `report` (smopt-optimize prints their tables on stderr
+and writes them with --report_json).
 """
 from __future__ import annotations
 
@@ -72,18 +83,31 @@ def optimize_pipeline(allow_precompilation=False, allow_compression=False, disab
     registry = load_all()
     if target_device == "tpu":
         return ",".join(_tpu_stages(registry, allow_compression, target))
+    plan = _plan(registry, allow_precompilation, allow_compression, target_device)
+    return ",".join(plan["prefix"] + (list(COMPRESSION_CHOICES) if plan["compress"] else [])
+                    + plan["placement"] + ([plan["precompile"]] if plan["precompile"] else []))
+
+
+# What --print_pipeline shows for --allow_compression: the stages a run chooses from. A run
+# measures and names the weights each pass applies to (compiler/compression.py); its
+# `pipeline:` line shows the result.
+COMPRESSION_CHOICES = ("freeze-variables", "prune-weights{sparsity=0.9}",
+                       "quantize{method=weight_only signature-keys=}", "bf16-weights", "share-constants",
+                       "merge-functions")
+
+
+def _plan(registry, allow_precompilation, allow_compression, target_device):
+    """The pipeline's parts for target cpu/gpu: fixed prefix, whether to compress, placement,
+    the clustering stage (None: no precompilation)."""
     precompile = allow_precompilation and "xla-cluster" in registry
     # Cluster over the inlined graph, as TF's auto-clustering does (see the docstring).
-    stages = ["inline"] if precompile and "inline" in registry else []
-    stages += [p for p in CLEANUP if p in registry]
-    if allow_compression:
-        if "prune-weights" in registry:
-            stages.append("prune-weights")
-        if "quantize" in registry:
-            stages.append("quantize{method=weight_only signature-keys=}")
-    if precompile:
-        stages.append(f"xla-cluster{{device={target_device}}}")
-    return ",".join(stages)
+    prefix = ["inline"] if precompile and "inline" in registry else []
+    prefix += [p for p in CLEANUP if p in registry]
+    compress = allow_compression and all(p in registry for p in ("freeze-variables", "quantize", "bf16-weights",
+                                                                  "prune-weights", "share-constants"))
+    placement = ["cpu-gpu-placement"] if target_device == "gpu" and "cpu-gpu-placement" in registry else []
+    return {"prefix": prefix, "compress": compress, "placement": placement,
+            "precompile": f"xla-cluster{{device={target_device}}}" if precompile else None}
 
 
 def _tpu_stages(registry, allow_compression, target):
@@ -140,25 +164,33 @@ def tfrecord(records):
     return bytes(out)
 
 
-def warmup_inputs(signature, batch_size):
-    """{input key: zeros numpy array} for one request, or None when the signature cannot be fed
-    (string or unknown-rank inputs)."""
+WARMUP_STRING = b"hello world"
+
+
+def warmup_inputs(signature, batch_size, samples=None):
+    """{input key: numpy array} for one request, or None when the signature cannot be fed
+    (unknown-rank or handle inputs). `samples`: sample batches ({key: array}) for this
+    signature (compiler/measure.py), the first one cycled to `batch_size`; otherwise zeros and
+    WARMUP_STRING for strings."""
+    if samples:
+        from .measure import resize_batch
+        return resize_batch(samples[0], signature, batch_size)
     out = {}
     for key, _, ttype in signature.inputs:
         dt = ttype.dtype
-        if ttype.shape is None or dt.np is None or dt in (T.string, T.resource, T.variant):
+        if ttype.shape is None or dt in (T.resource, T.variant) or (dt.np is None and dt is not T.string):
             return None
         shape = [batch_size if (i == 0 and d < 0) else (1 if d < 0 else d) for i, d in enumerate(ttype.shape)]
-        out[key] = np.zeros(shape, dt.np)
+        out[key] = np.full(shape, WARMUP_STRING, dtype=object) if dt is T.string else np.zeros(shape, dt.np)
     return out
 
 
-def warmup_requests(module, batch_sizes):
+def warmup_requests(module, batch_sizes, samples=None):
     """[(signature, batch size, {key: numpy array})] for every signature that can be fed."""
     reqs = []
     for name in sorted(module.signatures):
         for b in batch_sizes:
-            inputs = warmup_inputs(module.signatures[name], b)
+            inputs = warmup_inputs(module.signatures[name], b, (samples or {}).get(name))
             if inputs is None:
                 break
             reqs.append((name, b, inputs))
@@ -174,27 +206,49 @@ def _tensor_proto_bytes(array):
     return tp.SerializeToString()
 
 
-def _check_warmup(model_dir, reqs):
-    """Run each warm-up request on the exported model with TensorFlow (CPU)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-    loaded = tf.saved_model.load(model_dir)
+def _check_warmup(model_dir, reqs, samples=None, skipped=None):
+    """Run each warm-up request on the exported model with TensorFlow (CPU); returns the
+    requests to write. A signature whose default string inputs (not the user's samples) fail is
+    retried with numbers as strings (string parsers), else left out and named in `skipped`."""
+    from .measure import _numeric_strings, tf, to_tensors
+    loaded = tf().saved_model.load(model_dir)
+    out, dropped = [], set()
     for name, b, inputs in reqs:
+        if name in dropped:
+            continue
         try:
-            loaded.signatures[name](**{k: tf.constant(v) for k, v in inputs.items()})
+            loaded.signatures[name](**to_tensors(inputs))
+            out.append((name, b, inputs))
+            continue
         except Exception as e:  # the runtime would refuse to load the model
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise SmoptError(f"the warm-up request for signature '{name}' (batch size {b}, zero inputs) "
-                             f"fails on the optimized model: {msg}") from None
+        given = bool((samples or {}).get(name))
+        if not given and any(a.dtype.kind in "SO" for a in inputs.values()):
+            alt = _numeric_strings(inputs, b)
+            try:
+                loaded.signatures[name](**to_tensors(alt))
+                out.append((name, b, alt))
+                continue
+            except Exception:  # noqa: BLE001 - neither default works: no requests for it
+                dropped.add(name)
+                if skipped is not None:
+                    skipped[name] = msg
+                continue
+        what = "sample inputs" if given else "zero inputs"
+        raise SmoptError(f"the warm-up request for signature '{name}' (batch size {b}, {what}) "
+                         f"fails on the optimized model: {msg}") from None
+    return [r for r in out if r[0] not in dropped]
 
 
-def write_warmup(model_dir, module, batch_sizes, check=True):
-    """Write assets.extra/tf_serving_warmup_requests into `model_dir`; returns the requests."""
-    reqs = warmup_requests(module, batch_sizes)
+def write_warmup(model_dir, module, batch_sizes, check=True, samples=None, skipped=None):
+    """Write assets.extra/tf_serving_warmup_requests into `model_dir`; returns the requests.
+    `samples`: {signature: [sample batch]} to take the inputs from (see `warmup_inputs`);
+    `skipped`: a dict that receives the signatures left out (see `_check_warmup`)."""
+    reqs = warmup_requests(module, batch_sizes, samples)
+    if reqs and check:
+        reqs = _check_warmup(model_dir, reqs, samples, skipped)
     if not reqs:
         return reqs
-    if check:
-        _check_warmup(model_dir, reqs)
     records = [prediction_log(name, {k: _tensor_proto_bytes(v) for k, v in inputs.items()})
                for name, _, inputs in reqs]
     path = os.path.join(model_dir, WARMUP_FILE)
@@ -207,23 +261,66 @@ def write_warmup(model_dir, module, batch_sizes, check=True):
 # ---- the driver -------------------------------------------------------------------------
 def optimize(input_dir, output_dir, allow_precompilation=False, allow_compression=False,
              disable_optimizer=False, target_device="cpu", warmup_batch_sizes=(1, 8), inst=None,
-             overwrite=False, dump_dir=None, log=None, target="tpu"):
+             overwrite=False, dump_dir=None, log=None, target="tpu", compression_accuracy_budget=None,
+             sample_inputs=None, report=None):
     """Optimize a SavedModel for the runtime. Returns (module, pass manager, warm-up requests).
 
-    `target` matters for target_device tpu only: "cpu" writes the CPU-runnable variant."""
+    `target` matters for target_device tpu only: "cpu" writes the CPU-runnable variant.
+    `sample_inputs`: an .npz or representative-dataset TFRecord file (compiler/measure.py) for
+    the measured decisions and the warm-up requests; `report`: a dict that receives the
+    measured decisions ("compression", "precompilation") and the "pipeline" run."""
+    from . import measure
     if target not in ("tpu", "cpu"):
         raise SmoptError(f"unknown --target '{target}' (expected tpu or cpu)")
-    text = optimize_pipeline(allow_precompilation, allow_compression, disable_optimizer, target_device,
-                             target)
+    static = optimize_pipeline(allow_precompilation, allow_compression, disable_optimizer, target_device,
+                               target)
     if any(b < 1 for b in warmup_batch_sizes):
         raise SmoptError(f"--warmup_batch_sizes must be positive, got {','.join(map(str, warmup_batch_sizes))}")
-    reqs = []
+    from .compression import DEFAULT_BUDGET
+    budget = DEFAULT_BUDGET if compression_accuracy_budget is None else float(compression_accuracy_budget)
+    if not (budget >= 0 and np.isfinite(budget)):
+        raise SmoptError(f"--compression_accuracy_budget must be a non-negative number, got {budget:g}")
+    report = {} if report is None else report
+    reqs, samples = [], {}
+    measured = not disable_optimizer and target_device != "tpu" and (allow_compression or allow_precompilation)
+    batch_sizes = tuple(warmup_batch_sizes) or (1, 8)
+
+    def pipeline(module, workdir):
+        if sample_inputs and not disable_optimizer and (measured or allow_precompilation):
+            samples.update(measure.sample_inputs(module, sample_inputs))
+        if not measured:
+            report["pipeline"] = static
+            return static
+        plan = _plan(load_all(), allow_precompilation, allow_compression, target_device)
+        stages = list(plan["prefix"])
+        original = measure.Model(input_dir, "the original model")
+        feed, dropped = measure.runnable(original, samples or measure.sample_inputs(module),
+                                         generated=not samples)
+        if dropped:
+            report["unmeasured_signatures"] = dropped
+        if plan["compress"]:
+            from .compression import choose_compression
+            chosen, report["compression"] = choose_compression(input_dir, stages, module, budget, feed,
+                                                               workdir, batch_sizes, original)
+            stages += chosen
+        stages += plan["placement"]
+        if plan["precompile"]:
+            from .precompilation import choose_precompilation
+            chosen, report["precompilation"] = choose_precompilation(input_dir, stages, module, target_device,
+                                                                     feed, batch_sizes, workdir)
+            stages += chosen
+        report["pipeline"] = ",".join(stages)
+        return report["pipeline"]
 
     def add_warmup(model_dir, module):
         if allow_precompilation and not disable_optimizer and warmup_batch_sizes:
+            skipped = {}
             reqs.extend(write_warmup(model_dir, module, list(warmup_batch_sizes),
-                                     check=target_device == "cpu" or (target_device == "tpu" and target == "cpu")))
+                                     check=target_device == "cpu" or (target_device == "tpu" and target == "cpu"),
+                                     samples=samples, skipped=skipped))
+            if skipped:
+                report["warmup_skipped"] = skipped
 
-    module, pm = run_pipeline(input_dir, output_dir, text, inst, overwrite, dump_dir, log,
+    module, pm = run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, log,
                               tool="smopt-optimize", before_publish=add_warmup)
     return module, pm, reqs

@@ -1,0 +1,495 @@
+"""Compression within an accuracy budget: smopt-optimize's `--allow_compression`.
+
+    stages, report = choose_compression(input_dir, prefix, budget=0.01, samples=..., workdir=...)
+
+The pipeline stages (pass text) that compress the model as much as possible while the
+output error stays within `budget` (compiler/measure.py `output_error`: max-abs output change
+relative to the max-abs output) and the model does not get slower; `[]` when nothing
+qualifies (the model is left as it is; `report["message"]` says why).
+
+Weights. The candidates are the float32 variables of rank >= 2 with at least `MIN_ELEMENTS`
+elements that `freeze-variables` turns into constants (after the `prefix` stages, which the
+final pipeline runs first as well): every function's read of such a variable becomes a
+constant under the read's node name, and the per-weight options of the passes name those
+constants as `function/node`. Freezing first is what makes the choices free at run time:
+a dequantization (Cast, Mul) or bfloat16 Cast of a constant is folded by Grappler when TF
+instantiates the function, so the float kernels run as before. `share-constants` then stores
+the copies freezing makes of a weight read by several functions (Keras exports a call
+function per layer and more) once.
+
+Choices per weight, each with its stored bytes (the smallest first):
+- `prune-P`: magnitude pruning to sparsity P (`PRUNE_LEVELS`), stored as SparseToDense where
+  that is smaller (passes/prune_weights.py storage=auto); only levels whose sparse form is
+  smaller than the dense float32 weight count (rank-2 float32 with int32 indices: > 2/3);
+- `int8`: `quantize{method=weight_only}` (per-channel int8, 1 byte per element);
+- `bf16`: `bf16-weights` (2 bytes per element).
+A dynamic-range int8 variant (`quantize{method=dynamic_range}`: int8 activations too) stores
+the same bytes as `int8`; it is tried for the int8 weights as a whole at the end and kept only
+when it is within budget and measurably faster (>= 5%) than weight-only int8.
+
+Search (TensorFlow runs every candidate). The original model is loaded once; a candidate
+weight value is assigned to its variable and the signatures run on the search half of the
+sample inputs (compiler/measure.py). The values are exactly what the compressed model reads:
+the int8 values come from running the real `quantize` pass on a copy (balanced rounding
+included) and dequantizing in float32 as its Cast/Mul does, bfloat16 and pruning use the
+passes' own functions. Two phases:
+1. alone: for each weight, its choices smallest first, the first whose error (this weight
+   changed alone) stays within `SEARCH_MARGIN` x budget;
+2. together, greedily: weights in order of error per byte saved (least first), each keeps the
+   smallest choice, from the one that passed alone upwards (larger ones not evaluated alone
+   included), for which the error of everything kept so far stays within `SEARCH_MARGIN` x
+   budget, or stays float32.
+The kept choices are then checked on the held-out half: while the error exceeds the budget,
+the last kept choice is undone. The margin leaves room for inputs the search has not seen.
+
+Check (real model). The compressed model is built and exported with the chosen stages, loaded
+and run: its held-out error must be within budget, its size smaller than the original's and
+its latency (compiler/measure.py `time_models`, per signature and warm-up batch size, against
+the original, interleaved) at most `LATENCY_TOLERANCE` x the original's on every batch size,
+confirmed by a second measurement before it counts as slower. A model slower only because
+a weight of more than `FOLD_LIMIT` float32 bytes (beyond Grappler's constant-folding limit:
+its dequantization would run on every request) was compressed is retried without those.
+Otherwise the model is left uncompressed, with a message.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import shutil
+
+import numpy as np
+
+from ir import types as T
+
+from . import measure
+from .errors import SmoptError
+
+DEFAULT_BUDGET = 0.01
+MIN_ELEMENTS = 1024
+SEARCH_MARGIN = 0.8
+LATENCY_TOLERANCE = 1.05
+DYNAMIC_RANGE_GAIN = 0.95
+FOLD_LIMIT = 10 << 20
+PRUNE_LEVELS = (0.75, 0.9, 0.95)
+
+
+# The constant freeze-variables makes of a read, named after the reading op.
+_FROZEN_NAME = {"ReadVariableOp": "", "ResourceGather": "/frozen_params", "ResourceGatherNd": "/frozen_params"}
+
+
+class Weight:
+    """A compressible weight: a variable and the constants freezing makes of its reads."""
+
+    def __init__(self, path, consts, value, name="", unique_name=False):
+        self.path = path
+        self.name = name                 # the variable's TF name, e.g. "dense/kernel"
+        self.unique_name = unique_name   # no other variable of the model has it
+        self.consts = consts             # ["function/node", ...]
+        self.value = value               # float32 numpy array
+        self.choices = {}                # name -> (value the model reads, stored bytes)
+        self.alone = {}                  # name -> error with only this weight changed
+        self.choice = "float32"
+
+    @property
+    def float_bytes(self):
+        return self.value.size * 4
+
+    def bytes(self, choice=None):
+        """Stored bytes of this weight under `choice` (default: the chosen one); its constants'
+        copies are stored once (share-constants)."""
+        choice = choice or self.choice
+        return self.float_bytes if choice == "float32" else self.choices[choice][1]
+
+
+# ---- preparing the IR ------------------------------------------------------------------------
+def prepared(input_dir, stages):
+    """The model imported and run through `stages` (pass text list); what passes print (the
+    placement's report) is dropped: these are experiments, the final pipeline reports."""
+    from passes.registry import parse_pipeline
+    from .importer import import_saved_model
+    from .pass_manager import PassManager
+    m = import_saved_model(input_dir)
+    if stages:
+        with contextlib.redirect_stderr(io.StringIO()):
+            PassManager(parse_pipeline(",".join(stages))).run(m)
+    return m
+
+
+def find_weights(module):
+    """[Weight] of `module` (after the prefix stages); freezes `module` in place."""
+    from passes.freeze_variables import checkpoint_functions
+    from passes.quantize_variables import VariableAnalysis
+    from passes.registry import parse_pipeline
+    from .pass_manager import PassManager
+    analysis = VariableAnalysis(module)
+    skip = checkpoint_functions(module)
+    reads = {}
+    for fn in module.functions.values():
+        if fn.name in skip:
+            continue
+        for op in fn.ops:
+            if op.type not in _FROZEN_NAME or not op.operands:
+                continue
+            vars_, status = analysis.variable_of(op.operands[0])
+            if vars_ and status != "skip":
+                reads.setdefault(vars_[0].path, []).append((fn.name, op.name + _FROZEN_NAME[op.type]))
+    names = [v.name for v in module.variables]
+    var_name = {v.path: v.name for v in module.variables}
+    values = {}
+    for v in module.variables:
+        t = v.type
+        if v.path not in reads or not isinstance(t, T.TensorType) or t.element is not T.float32 \
+                or t.shape is None or len(t.shape) < 2 or not t.has_static_shape or t.num_elements < MIN_ELEMENTS:
+            continue
+        try:
+            values[v.path] = np.asarray(module.read_variable(v), np.float32)
+        except LookupError:
+            continue
+    PassManager(parse_pipeline("freeze-variables")).run(module)
+    weights = []
+    for path, value in values.items():
+        consts = []
+        for fn_name, node in reads[path]:
+            fn = module.functions.get(fn_name)
+            op = next((o for o in fn.ops if o.name == node), None) if fn is not None else None
+            if op is None or op.type != "Const":
+                consts = []
+                break
+            consts.append(f"{fn_name}/{node}")
+        if consts:
+            name = var_name[path]
+            weights.append(Weight(path, consts, value, name, names.count(name) == 1))
+    return weights
+
+
+def _int8_values(input_dir, prefix, weights):
+    """{path: (float32 value the int8 model reads, bytes)} from the real quantize pass."""
+    from passes.registry import parse_pipeline
+    from .pass_manager import PassManager
+    from passes.quantize_lowering import dequantize_array
+    m = prepared(input_dir, prefix + ["freeze-variables"])
+    names = [c for w in weights for c in w.consts]
+    PassManager(parse_pipeline(_stage("quantize", method="weight_only", **{"signature-keys": ""},
+                                      **{"min-num-elements": 0}, weights=names))).run(m)
+    out = {}
+    for w in weights:
+        vals = []
+        for c in w.consts:
+            fn_name, _, node = c.partition("/")     # TF function names have no '/'
+            fn = m.functions.get(fn_name)
+            if fn is None:
+                break
+            op = next((o for o in fn.ops if o.name == node), None)
+            dense = op.attrs.get("value") if op is not None and op.type == "Const" else None
+            qt = dense.type.element if dense is not None else None
+            if not isinstance(qt, T.QuantizedType):
+                break   # not quantized here (not a MatMul/Conv weight), or a float copy remains
+            vals.append((dequantize_array(dense.array, qt.scale, qt.axis),
+                         dense.array.size + 4 * (len(qt.scale) if qt.axis is not None else 1)))
+        else:
+            if vals and all(np.array_equal(vals[0][0], v) for v, _ in vals[1:]):
+                out[w.path] = vals[0]
+    return out
+
+
+def _stage(name, **options):
+    parts = []
+    for k, v in options.items():
+        if isinstance(v, (list, tuple)):
+            v = ",".join(v)
+        parts.append(f"{k}={v}")
+    return name + ("{" + " ".join(parts) + "}" if parts else "")
+
+
+def candidate_choices(input_dir, prefix, weights):
+    """Fill each weight's `choices` (value read, stored bytes), cheaper than float32 only."""
+    from passes.bf16_weights import bf16_round
+    from passes.prune_weights import prune_array, sparse_bytes
+    int8 = _int8_values(input_dir, prefix, weights)
+    for w in weights:
+        for s in PRUNE_LEVELS:
+            pruned = prune_array(w.value, s)
+            nbytes = sparse_bytes(pruned)
+            if nbytes < w.float_bytes:
+                w.choices[f"prune-{s:g}"] = (pruned, nbytes)
+        if w.path in int8:
+            w.choices["int8"] = int8[w.path]
+        w.choices["bf16"] = (bf16_round(w.value), w.value.size * 2)
+    return weights
+
+
+def stages_for(weights, dynamic=()):
+    """The pass stages that apply the weights' choices (after the prefix)."""
+    by = {}
+    for w in weights:
+        if w.choice != "float32":
+            by.setdefault(w.choice, []).extend(w.consts)
+    if not by:
+        return []
+    st = ["freeze-variables"]
+    for s in PRUNE_LEVELS:
+        names = by.get(f"prune-{s:g}")
+        if names:
+            st.append(_stage("prune-weights", sparsity=f"{s:g}", **{"min-elements": 0}, weights=names))
+    int8 = by.get("int8", [])
+    dyn = [c for c in int8 if c in set(dynamic)]
+    wo = [c for c in int8 if c not in set(dynamic)]
+    if wo:
+        st.append(_stage("quantize", method="weight_only", **{"signature-keys": ""},
+                         **{"min-num-elements": 0}, weights=wo))
+    if dyn:
+        st.append(_stage("quantize", method="dynamic_range", **{"signature-keys": ""},
+                         **{"min-num-elements": 0}, weights=dyn))
+    if by.get("bf16"):
+        st.append(_stage("bf16-weights", **{"min-elements": 0}, weights=by["bf16"]))
+    st += ["share-constants", "merge-functions"]
+    return st
+
+
+# ---- the search ---------------------------------------------------------------------------------
+class Simulator:
+    """The original model in TensorFlow with weights swapped in through its variables."""
+
+    def __init__(self, model, weights, search, held):
+        self.model = model
+        self.search, self.held = search, held
+        found = model.variables()
+        by_name = {}
+        for v in {id(v): v for v in found.values()}.values():
+            by_name.setdefault(v.name.rsplit(":", 1)[0], []).append(v)
+        self.vars = {}
+        for w in weights:   # by object-graph path, else by a variable name unique on both sides
+            v = found.get(w.path)
+            if v is None and w.name and len(by_name.get(w.name, ())) == 1 and w.unique_name:
+                v = by_name[w.name][0]
+            if v is not None and tuple(v.shape) == w.value.shape:
+                self.vars[w.path] = v
+        self.ref_search = model.run(search)
+        self.ref_held = model.run(held)
+        self.noise = measure.output_error(self.ref_search, model.run(search))
+        self.evals = 0
+
+    def set(self, w, choice):
+        v = w.value if choice == "float32" else w.choices[choice][0]
+        self.vars[w.path].assign(v)
+
+    def error(self, held=False):
+        self.evals += 1
+        if held:
+            return measure.output_error(self.ref_held, self.model.run(self.held))
+        return measure.output_error(self.ref_search, self.model.run(self.search))
+
+
+def search(sim, weights, budget):
+    """Choose each weight's storage (see the module docstring). Returns the kept order."""
+    target = budget * SEARCH_MARGIN
+    usable = [w for w in weights if w.path in sim.vars]
+    for w in usable:                                     # 1. alone
+        for name in sorted(w.choices, key=lambda c: w.choices[c][1]):
+            sim.set(w, name)
+            err = sim.error()
+            sim.set(w, "float32")
+            w.alone[name] = err
+            if err <= target:
+                break
+
+    def priority(w):
+        passing = [c for c, e in w.alone.items() if e <= target]
+        if not passing:
+            return math.inf
+        best = min(passing, key=lambda c: w.choices[c][1])
+        saved = w.bytes("float32") - w.choices[best][1]
+        return (w.alone[best] + 1e-12) / max(saved, 1)
+
+    kept = []
+    for w in sorted(usable, key=priority):               # 2. together
+        # the smallest choice that passed alone, and every larger one not seen failing alone
+        passing = [c for c, e in w.alone.items() if e <= target]
+        floor = min((w.choices[c][1] for c in passing), default=math.inf)
+        tries = sorted((c for c in w.choices if w.choices[c][1] >= floor and w.alone.get(c, 0.0) <= target),
+                       key=lambda c: w.choices[c][1])
+        for name in tries:
+            sim.set(w, name)
+            if sim.error() <= target:
+                w.choice = name
+                kept.append(w)
+                break
+            sim.set(w, "float32")
+    while kept and sim.error(held=True) > budget:        # 3. held-out check
+        w = kept.pop()
+        sim.set(w, "float32")
+        w.choice = "float32"
+    for w in usable:
+        sim.set(w, "float32")
+    return kept
+
+
+# ---- building and checking candidates -----------------------------------------------------------
+def build(input_dir, stages, out_dir):
+    """Export the model run through `stages` to `out_dir`."""
+    from .exporter import export_saved_model
+    m = prepared(input_dir, stages)
+    if os.path.exists(out_dir):
+        shutil.rmtree(out_dir)
+    export_saved_model(m, out_dir)
+    return out_dir
+
+
+def _slower(orig, cand, timing):
+    """(slower, timings): whether `cand` is more than LATENCY_TOLERANCE x slower than `orig` on
+    some key by both estimates (measure.slowdown), confirmed by a second measurement."""
+    t = measure.time_models([orig, cand], timing)
+    if measure.slowdown(t[1], t[0]) <= LATENCY_TOLERANCE:
+        return False, t
+    t2 = measure.time_models([orig, cand], timing)
+    return measure.slowdown(t2[1], t2[0]) > LATENCY_TOLERANCE, t2
+
+
+def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples=None, workdir=None,
+                       batch_sizes=(1, 8), original=None):
+    """(stages, report): see the module docstring. `module`: the imported model (for its
+    signatures); `samples`: {signature: [inputs]} (compiler/measure.py) the model runs on;
+    `original`: the input model already loaded (measure.Model)."""
+    if not (budget >= 0 and math.isfinite(budget)):
+        raise SmoptError(f"--compression_accuracy_budget must be a non-negative number, got {budget}")
+    report = {"budget": budget, "search_margin": SEARCH_MARGIN, "latency_tolerance": LATENCY_TOLERANCE,
+              "kept": False, "weights": []}
+    orig_size = measure.model_size(input_dir)
+    report["before"] = {"size": orig_size}
+    samples = samples if samples is not None else measure.sample_inputs(module)
+    if not samples:
+        report["message"] = "no signature can be fed sample inputs (pass --sample_inputs)"
+        return [], report
+    search_set, held_set = measure.split(samples)
+    m = prepared(input_dir, prefix)
+    weights = find_weights(m)
+    del m
+    if not weights:
+        report["message"] = (f"no float32 weight of rank >= 2 with at least {MIN_ELEMENTS} elements "
+                             "that freezing turns into a constant")
+        return [], report
+    candidate_choices(input_dir, prefix, weights)
+    original = original or measure.Model(input_dir, "the original model")
+    sim = Simulator(original, weights, search_set, held_set)
+    report["noise"] = sim.noise
+    if sim.noise > budget * SEARCH_MARGIN / 2:
+        report["message"] = (f"the model's outputs differ between two runs on the same inputs "
+                             f"({sim.noise:.3g} > half the budget): compression cannot be measured")
+        return [], report
+    kept = search(sim, weights, budget)
+    report["evaluations"] = sim.evals
+    timing = measure.timing_inputs(module, search_set, batch_sizes)
+
+    def describe():
+        report["weights"] = [{"weight": w.path, "shape": list(w.value.shape), "choice": w.choice,
+                              "bytes_before": w.bytes("float32"), "bytes_after": w.bytes(),
+                              "error_alone": dict(w.alone)} for w in weights]
+
+    attempts = [kept]
+    big = [w for w in kept if w.float_bytes > FOLD_LIMIT]
+    if big:
+        attempts.append([w for w in kept if w.float_bytes <= FOLD_LIMIT])
+    workdir = workdir or os.path.dirname(os.path.abspath(input_dir))
+    for attempt, chosen in enumerate(attempts):
+        for w in weights:
+            if w not in chosen:
+                w.choice = "float32"
+        describe()
+        if not chosen:
+            report["message"] = (f"no weight can be compressed within the budget ({budget:g} max-abs "
+                                 "output change relative to the max-abs output)")
+            return [], report
+        stages = stages_for(weights)
+        cand_dir = build(input_dir, prefix + stages, os.path.join(workdir, f"compressed_{attempt}"))
+        cand = measure.Model(cand_dir, "the compressed model")
+        err = measure.output_error(sim.ref_held, cand.run(held_set))
+        size = measure.model_size(cand_dir)
+        slower, t = _slower(original, cand, timing)
+        after = {"size": size, "error": err, "latency": _lat(t[1])}
+        report["before"]["latency"] = _lat(t[0])
+        report["before"]["error"] = 0.0
+        report["after"] = after
+        report["stages"] = stages
+        if err > budget:
+            report["message"] = (f"the compressed model's held-out error {err:.3g} exceeds the budget "
+                                 f"{budget:g} (the search measured less): left uncompressed")
+            return [], report
+        if size >= orig_size:
+            report["message"] = f"the compressed model is not smaller ({size} >= {orig_size} bytes): left uncompressed"
+            return [], report
+        if slower:
+            report["message"] = ("the compressed model is slower than the original by more than "
+                                 f"{(LATENCY_TOLERANCE - 1) * 100:.0f}%: left uncompressed")
+            continue
+        report.pop("message", None)
+        dyn = [c for w in chosen if w.choice == "int8" for c in w.consts]
+        if dyn:
+            stages = _try_dynamic_range(input_dir, prefix, weights, dyn, cand, original, held_set, sim,
+                                        budget, timing, workdir, report) or stages
+        report["kept"] = True
+        report["stages"] = stages
+        return stages, report
+    return [], report
+
+
+def _try_dynamic_range(input_dir, prefix, weights, dyn, wo_model, original, held_set, sim, budget, timing,
+                       workdir, report):
+    """Dynamic-range int8 for the int8 weights when it is within budget and >= 5% faster."""
+    stages = stages_for(weights, dynamic=dyn)
+    try:
+        d = build(input_dir, prefix + stages, os.path.join(workdir, "compressed_dynamic"))
+        model = measure.Model(d, "the dynamic-range model")
+        err = measure.output_error(sim.ref_held, model.run(held_set))
+    except SmoptError as e:
+        report["dynamic_range"] = {"kept": False, "why": str(e)}
+        return None
+    t = measure.time_models([wo_model, model, original], timing)
+    gm = measure.speedup_ratio(t[1], t[0])
+    kept = err <= budget and gm <= DYNAMIC_RANGE_GAIN and measure.slowdown(t[1], t[2]) <= LATENCY_TOLERANCE
+    report["dynamic_range"] = {"kept": kept, "error": err, "latency": _lat(t[1]),
+                               "latency_vs_weight_only": gm}
+    if kept:
+        report["after"] = {"size": measure.model_size(d), "error": err, "latency": _lat(t[1])}
+        for entry in report["weights"]:
+            if entry["choice"] == "int8":
+                entry["choice"] = "int8 dynamic range"
+        return stages
+    return None
+
+
+def _lat(t):
+    """{"signature@batch": median seconds} of one model's timings."""
+    return {f"{sig}@{b}": s for (sig, b), s in sorted(measure.seconds(t).items())}
+
+
+# ---- reporting ------------------------------------------------------------------------------------
+def format_report(report):
+    """The stderr table: size, latency and error before and after, and the choices made."""
+    lines = [f"smopt-optimize: compression (budget {report['budget']:g} max-abs output change / max-abs output)"]
+    before, after = report.get("before", {}), report.get("after")
+    lines.append(f"  {'':<10}{'size (bytes)':>14}{'error':>12}  latency")
+    lines.append(f"  {'original':<10}{before.get('size', 0):>14}{0.0:>12.3g}  {_lat_text(before.get('latency'))}")
+    if after:
+        label = "compressed" if report.get("kept") else "rejected"
+        lines.append(f"  {label:<10}{after['size']:>14}{after['error']:>12.3g}  {_lat_text(after.get('latency'))}")
+    counts = {}
+    for w in report.get("weights", []):
+        counts[w["choice"]] = counts.get(w["choice"], 0) + 1
+    if counts:
+        lines.append("  weights: " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items())))
+    if "dynamic_range" in report:
+        d = report["dynamic_range"]
+        if "latency_vs_weight_only" in d:
+            lines.append(f"  dynamic-range int8: error {d['error']:.3g}, latency x{d['latency_vs_weight_only']:.2f} "
+                         f"of weight-only: {'kept' if d['kept'] else 'not kept'}")
+    if report.get("message"):
+        lines.append(f"  {report['message']}")
+    return "\n".join(lines) + "\n"
+
+
+def _lat_text(lat):
+    if not lat:
+        return "-"
+    return ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items())

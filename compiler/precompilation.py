@@ -1,0 +1,233 @@
+"""Precompilation that pays: smopt-optimize's `--allow_precompilation` decides per XLA cluster.
+
+    stages, report = choose_precompilation(input_dir, before, module, "cpu", samples, (1, 8), workdir)
+
+`xla-cluster` forms the clusters TensorFlow's auto-clustering would; compiling one does not
+always pay: XLA's CPU convolutions and matmuls lose to the oneDNN kernels TensorFlow calls
+(MobileNetV2 runs ~2x slower compiled), while chains of small elementwise ops gain from
+fusion. So each cluster is measured:
+
+- Measured (the target device is present: always for cpu, for gpu when TensorFlow sees a
+  GPU). The model is built and exported without clusters (`before` stages only), with every
+  cluster, and, when there are several, without each of the `MAX_MEASURED` largest clusters
+  (`xla-decluster{clusters=...}` inlines it back) and without all the others at once; all run
+  interleaved on the sample inputs at the warm-up batch sizes (compiler/measure.py
+  `time_models`, after warm-up calls that compile). A cluster whose removal makes the model
+  faster by `KEEP_GAIN` (geometric mean over signatures and batch sizes) is dropped; the
+  result must then beat the model without clusters by the same factor, or no cluster is
+  kept. So a user never loses by turning precompilation on, within measurement noise.
+- Cost model (no way to time: --target_device gpu on a machine without a GPU). On a GPU,
+  XLA calls the same cuBLAS/cuDNN kernels for matmuls and convolutions and fuses the
+  elementwise work around them into one kernel per fusion; TensorFlow launches one kernel per
+  op. A cluster is kept when the kernel launches fusion saves exceed the cost of launching
+  the cluster: `fusible ops x GPU_OP_DISPATCH_US > XLA_LAUNCH_US`, where fusible ops are the
+  members that are not matmul/convolution-like (`_LIBRARY_OPS`) and not free (Const,
+  Identity, NoOp). GPU_OP_DISPATCH_US = 5: a CUDA kernel launch costs ~5 us of host time
+  (NVIDIA's CUDA C++ Best Practices Guide quotes launch overheads "of the order of
+  microseconds"; TF adds its executor's per-op work on top); XLA_LAUNCH_US = 20: the
+  `_XlaCompile`/`_XlaRun` pair (cache lookup, argument and result buffers) per cluster run.
+  So clusters of at least 5 fusible ops are kept. The report says which way was used.
+
+The report lists each cluster (function, op count, decision, latency with and without) and
+the output difference between the kept model and the model without clusters.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+from . import measure
+from .compression import build, prepared
+from .errors import SmoptError
+
+KEEP_GAIN = 0.98
+MAX_MEASURED = 4
+GPU_OP_DISPATCH_US = 5.0
+XLA_LAUNCH_US = 20.0
+_LIBRARY_OPS = frozenset({"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "Conv2D", "Conv3D",
+                          "DepthwiseConv2dNative", "Conv2DBackpropInput", "Einsum", "FFT", "IFFT", "RFFT",
+                          "IRFFT", "FFT2D", "RFFT2D", "CudnnRNN", "CudnnRNNV3"})
+_FREE_OPS = frozenset({"Const", "Identity", "IdentityN", "NoOp"})
+
+
+def can_time(device):
+    """Whether TensorFlow here can run code placed on `device`."""
+    if device == "cpu":
+        return True
+    if device == "gpu":
+        return bool(measure.tf().config.list_physical_devices("GPU"))
+    return False
+
+
+def reached_clusters(module):
+    """[(cluster function name, member op count)] reached from the signatures, largest first."""
+    from passes.xla_decluster import is_cluster
+    cg = module.call_graph()
+    reached = set()
+    for s in module.signatures.values():
+        reached |= {s.function} | cg.reachable(s.function)
+    out = [(n, _op_count(module, n)) for n, f in module.functions.items() if n in reached and is_cluster(f)]
+    return sorted(out, key=lambda x: (-x[1], x[0]))
+
+
+def _op_count(module, name):
+    return sum(1 for op in module.functions[name].ops if op.type not in _FREE_OPS)
+
+
+def cost_model_keeps(module, name):
+    """(keep, fusible ops, estimated saving in us) for cluster `name` on a GPU (see above)."""
+    fusible = sum(1 for op in module.functions[name].ops if op.type not in _FREE_OPS and op.type not in _LIBRARY_OPS)
+    saving = fusible * GPU_OP_DISPATCH_US - XLA_LAUNCH_US
+    return saving > 0, fusible, saving
+
+
+def _decluster(names):
+    return "xla-decluster{clusters=" + ",".join(names) + "}"
+
+
+def choose_precompilation(input_dir, before, module, device, samples, batch_sizes, workdir):
+    """(stages to append after `before`, report): see the module docstring."""
+    cluster = f"xla-cluster{{device={device}}}"
+    m = prepared(input_dir, before + [cluster])
+    clusters = reached_clusters(m)
+    report = {"device": device, "clusters": [{"function": n, "ops": k} for n, k in clusters]}
+    if not clusters:
+        report.update(method="none", message="xla-cluster forms no cluster the signatures run")
+        return [], report
+    if not can_time(device):
+        report["method"] = "cost model"
+        dropped = []
+        for entry in report["clusters"]:
+            keep, fusible, saving = cost_model_keeps(m, entry["function"])
+            entry.update(kept=keep, fusible_ops=fusible, estimated_saving_us=saving)
+            if not keep:
+                dropped.append(entry["function"])
+        kept = [n for n, _ in clusters if n not in dropped]
+        report["message"] = (f"no {device.upper()} here to time on: decided by the cost model "
+                             f"({len(kept)} of {len(clusters)} clusters kept)")
+        if not kept:
+            return [], report
+        return [cluster] + ([_decluster(dropped)] if dropped else []), report
+    del m
+    report["method"] = "measured"
+    timing = measure.timing_inputs(module, samples, batch_sizes)
+    if not timing:
+        report["message"] = "no signature can be fed sample inputs to time: precompilation left out"
+        return [], report
+
+    def model(stages, tag):
+        d = build(input_dir, stages, os.path.join(workdir, f"precompile_{tag}"))
+        m = measure.Model(d, f"the model {tag.replace('_', ' ')}")
+        try:   # a cluster XLA cannot compile (or that fails) loses: it never runs faster
+            m.run(timing_samples(timing))
+        except SmoptError as e:
+            return m, str(e)
+        return m, None
+
+    names = [n for n, _ in clusters]
+    variants = [("without_clusters", before), ("with_clusters", before + [cluster])]
+    single = names[:MAX_MEASURED] if len(names) > 1 else []
+    rest = names[MAX_MEASURED:]
+    for i, n in enumerate(single):
+        variants.append((f"without_{i}", before + [cluster, _decluster([n])]))
+    if rest:
+        variants.append(("without_rest", before + [cluster, _decluster(rest)]))
+    built = [model(st, tag) for tag, st in variants]
+    if built[0][1]:
+        raise SmoptError(built[0][1])
+    failed = {i: why for i, (_, why) in enumerate(built) if why}
+    ok = [i for i in range(len(built)) if i not in failed]
+    times = dict(zip(ok, measure.time_models([built[i][0] for i in ok], timing)))
+    base = times[0]
+    full = times.get(1)
+    full_gm = measure.speedup_ratio(full, base) if full is not None else math.inf
+    report["latency_without_clusters"] = _lat(base)
+    if full is not None:
+        report["latency_with_clusters"] = _lat(full)
+    else:
+        report["fails_with_clusters"] = failed[1]
+    dropped = []
+    by_name = {e["function"]: e for e in report["clusters"]}
+
+    def without(idx, group):
+        t = times.get(idx)
+        if t is None:          # failing without them: not to blame, decide on the others
+            return
+        gm = measure.speedup_ratio(t, full) if full is not None else 0.0
+        for n in group:
+            by_name[n]["latency_without_it"] = gm if full is not None else None
+        if gm < KEEP_GAIN:     # faster (or running at all) without them
+            dropped.extend(group)
+
+    for j, n in enumerate(single):
+        without(2 + j, [n])
+    if rest:
+        without(len(built) - 1, rest)
+    if len(clusters) == 1 and full_gm >= KEEP_GAIN:
+        dropped = names[:]
+    kept = [n for n in names if n not in dropped]
+    stages = [cluster] + ([_decluster(dropped)] if dropped else []) if kept else []
+    final_gm, final_model = full_gm, built[1][0]
+    if kept and dropped:
+        final_model, why = model(before + stages, "kept_clusters")
+        if why:
+            final_gm = math.inf
+        else:
+            tf_ = measure.time_models([built[0][0], final_model], timing)
+            final_gm = measure.speedup_ratio(tf_[1], tf_[0])
+            report["latency_kept"] = _lat(tf_[1])
+    if kept and final_gm >= KEEP_GAIN:
+        kept, stages = [], []
+    for e in report["clusters"]:
+        e["kept"] = e["function"] in kept
+    report["speedup"] = 1.0 / final_gm if kept else 1.0
+    if kept:
+        ref = built[0][0].run(timing_samples(timing))
+        report["error"] = measure.output_error(ref, final_model.run(timing_samples(timing)))
+    if kept:
+        report["message"] = f"{len(kept)} of {len(clusters)} clusters kept (x{1.0 / final_gm:.2f} faster than without)"
+    elif full is None:
+        report["message"] = f"no cluster kept: the model with clusters fails ({failed[1]})"
+    else:
+        report["message"] = (f"no cluster kept: compiling them does not pay here (x{full_gm:.2f} the latency "
+                             "without clusters)")
+    return stages, report
+
+
+def timing_samples(timing):
+    out = {}
+    for (sig, _), inputs in timing.items():
+        out.setdefault(sig, []).append(inputs)
+    return out
+
+
+def _lat(t):
+    return {f"{sig}@{b}": s for (sig, b), s in sorted(measure.seconds(t).items())}
+
+
+def format_report(report):
+    lines = [f"smopt-optimize: precompilation ({report.get('method')}, device {report.get('device')})"]
+    if report.get("method") == "measured":
+        lines.append(f"  {'cluster':<48}{'ops':>6}  {'kept':<5} latency without it / with all")
+        for e in report["clusters"]:
+            rel = e.get("latency_without_it")
+            lines.append(f"  {e['function'][:48]:<48}{e['ops']:>6}  {'yes' if e.get('kept') else 'no':<5} "
+                         f"{'-' if rel is None else f'x{rel:.2f}'}")
+        lines.append("  latency without clusters: " + _lat_text(report.get("latency_without_clusters")))
+        lines.append("  latency with clusters:    " + _lat_text(report.get("latency_with_clusters")))
+        if "error" in report:
+            lines.append(f"  output difference (max-abs relative): {report['error']:.3g}")
+    elif report.get("method") == "cost model":
+        for e in report["clusters"]:
+            lines.append(f"  {e['function'][:48]:<48}{e['ops']:>6}  {'yes' if e.get('kept') else 'no':<5} "
+                         f"{e['fusible_ops']} fusible ops, estimated saving {e['estimated_saving_us']:.0f} us")
+    if report.get("message"):
+        lines.append(f"  {report['message']}")
+    return "\n".join(lines) + "\n"
+
+
+def _lat_text(lat):
+    if not lat:
+        return "-"
+    return ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items())
+
