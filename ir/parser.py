@@ -189,12 +189,12 @@ class Parser:
         spos = self.pos
         storage = self.element_type()
         if not isinstance(storage, T.DType) or not storage.is_integer:
-            raise self.error(f"quantized storage type must be an integer type, got {storage}", spos)
+            raise self.error(f"quantized storage type must be an integer type, got {getattr(storage, 'mlir', storage)}", spos)
         self.expect(":")
         epos = self.pos
         expressed = self.element_type()
         if not isinstance(expressed, T.DType) or not expressed.is_float:
-            raise self.error(f"quantized expressed type must be a float type, got {expressed}", epos)
+            raise self.error(f"quantized expressed type must be a float type, got {getattr(expressed, 'mlir', expressed)}", epos)
         axis = None
         if self.accept(":"):
             axis = self.integer("quantization axis")

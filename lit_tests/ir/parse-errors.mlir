@@ -38,3 +38,51 @@ func.func @f(%x: tensor<f32>) -> (tensor<f32>) {
 // -----
 // CHECK: parse-errors.mlir:40:1: error: expected 'func.func', 'tf.graph' or a module-level item
 garbage
+
+// -----
+// CHECK: parse-errors.mlir:45:42: error: expected quantization axis (an integer)
+func.func @f() -> () {
+  "tf.NoOp"() {T = !quant.uniform<i8:f32:, {}>} : () -> ()
+  return
+}
+
+// -----
+// CHECK: parse-errors.mlir:52:20: error: per-axis quantized type needs at least one scale:zero_point pair
+func.func @f() -> () {
+  "tf.NoOp"() {T = !quant.uniform<i8:f32:0, {}>} : () -> ()
+  return
+}
+
+// -----
+// CHECK: parse-errors.mlir:59:35: error: quantized storage type must be an integer type, got f32
+func.func @f() -> () {
+  "tf.NoOp"() {T = !quant.uniform<f32:f32, 0.5:0>} : () -> ()
+  return
+}
+
+// -----
+// CHECK: parse-errors.mlir:65:25: error: expected element type
+func.func @f(%x: tensor<٣x2xf32>) -> () {
+  return
+}
+
+// -----
+// CHECK: parse-errors.mlir:72:120: error: nesting deeper than 100 levels
+func.func @f() -> () {
+  "tf.NoOp"() {a = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]} : () -> ()
+  return
+}
+
+// -----
+// CHECK: parse-errors.mlir:79:20: error: '!tf_executor.control' is not an attribute value
+func.func @f() -> () {
+  "tf.NoOp"() {a = !tf_executor.control} : () -> ()
+  return
+}
+
+// -----
+// CHECK: parse-errors.mlir:86:42: error: tensor_proto needs a hex string "0x..."
+func.func @f() -> () {
+  "tf.NoOp"() {a = #tf_type.tensor_proto<"0xZZ"> : tensor<f32>} : () -> ()
+  return
+}
