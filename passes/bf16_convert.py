@@ -9,15 +9,38 @@ reach in the call graph. `scope=all`: every function except the SavedModel's
 `__inference__traced_save_*` / `__inference__traced_restore_*`; the main graph is never
 converted (but its variable handles and reads follow a converted variable's type).
 
-Ops. An op in scope with a float32 type attribute is converted when it is not kept float32
-(the `filterlist`, the built-in list of passes/bf16_data.py, `keep-f32-ops`, and sum-like
-reductions over more than a few elements) and TensorFlow has a CPU kernel for the new
-attribute values (passes/bf16_cpu_kernels.json, from TF 2.21's kernel and op registries):
-so every type stays within its OpDef's allowed types and a `--target cpu` model still runs.
-Attributes that type only inputs (Shape's `T`, Cast's `SrcT`) follow their input instead of
-forcing a cast, and so do data-movement ops (Identity, Reshape, Transpose, ...: they stay
-float32 rather than move a cast when their inputs are float32). Attributes that must stay
-float32 stay (FusedBatchNormV3's statistics `U`). Integer, string, resource and shape
+Precision policy (passes/data/bf16_policy.json, loaded by passes/bf16_data.py; at least as
+careful as TensorFlow's own oneDNN bfloat16 auto-mixed-precision, whose allow/infer/clear/
+deny lists from grappler's auto_mixed_precision_lists.h the file holds). Each op in scope
+with a float32 type attribute, in program order:
+- allow (MatMul, BatchMatMul*, Conv*, DepthwiseConv2dNative, Einsum, ...): bfloat16.
+- infer (Add*, BiasAdd, Mul, Sub, Tanh, Sigmoid, Erf, FusedBatchNormV3, ...) and clear
+  (data movement, Relu, Max, comparisons, ...): bfloat16 when one of its float inputs is
+  bfloat16 and none is tainted; float32 otherwise (a function's float32 arguments, call
+  results and anything computed from them stay float32 until an allow op: the window and
+  framing before an FFT are not rounded). Constants and variable reads are neutral.
+- kept (deny: TensorFlow's deny list plus sums and means of every size, softmax, rsqrt and
+  other normalization statistics, exponentials and logarithms, FFTs and complex magnitudes;
+  training-mode batch norm; `keep-f32-ops` adds or removes entries): float32, and its
+  float32 results are tainted: infer and clear ops computed from them stay float32 (and
+  taint theirs) up to the next allow op, as TensorFlow propagates deny. A layer norm between
+  two MatMuls thus runs in float32.
+- loop-carried state: in the body of every While in scope, each op whose result reaches a
+  value the body returns changed (not its argument passed through) is kept, as is every
+  function such an op calls: an LSTM/GRU recurrence (gates, cell and hidden state, the
+  MatMuls feeding them) computes in float32 every iteration, as it does under TensorFlow's
+  rewrite, which leaves tf_keras RNN functions alone.
+- `filterlist` ops: float32 like kept ops but untainted; their outputs count as bfloat16 for
+  their users ("cast back to bfloat16"). Ops on no list: float32, untainted.
+- Whatever the category, attributes that type only inputs (Shape's `T`, Cast's `SrcT`)
+  follow their inputs when all are bfloat16 (exact), and a Cast of a bfloat16 value to
+  float32 becomes a no-op and is removed; a Cast from an integer stays float32 (users that
+  need bfloat16 get their own Cast of the integer). Dead ops (unused, no side effects:
+  TensorFlow prunes them) decide nothing and stay.
+An op is converted only when TensorFlow has a CPU kernel for the new attribute values
+(passes/bf16_cpu_kernels.json, from TF 2.21's kernel and op registries): so every type stays
+within its OpDef's allowed types and a `--target cpu` model still runs. Attributes that must
+stay float32 stay (FusedBatchNormV3's statistics `U`). Integer, string, resource and shape
 computations are untouched; ops on resources or variants, ops with function attributes,
 unknown ops and ops whose float type describes bytes, text or an interface (Bitcast,
 DecodeRaw, AsString, SaveV2, infeed/outfeed, ...) keep their types. Float32 constants
@@ -28,8 +51,8 @@ Casts. Where a value's type differs from what a user needs, one Cast per value a
 inserted right after the value's definition (at the top for arguments) and shared by all
 users. A value that is itself a Cast of a value of the needed type is replaced by that value
 when the round trip is exact (bf16 -> f32 -> bf16) or the cast is one this pass inserted
-(f32 -> bf16 -> f32 uses the float32 original); a converted Cast from an integer is redone
-from the integer rather than cast again; an existing Cast serves later users needing the
+(f32 -> bf16 -> f32 uses the float32 original); a Cast from an integer needed in the other
+float type is redone from the integer rather than cast again (no double rounding); an existing Cast serves later users needing the
 same conversion; a Cast that becomes a no-op (SrcT == DstT) is removed. Kept ops thus get
 their inputs cast to float32 and their outputs cast back to bfloat16 only where a bfloat16
 user exists.
@@ -40,16 +63,23 @@ aliased and exported functions (callable after `tf.saved_model.load`), TPU funct
 functions called through control flow (If/While/Case), from out-of-scope code or
 recursively. Other functions in scope (called only through PartitionedCall,
 StatefulPartitionedCall or direct calls from functions in scope) are converted callees
-first: an argument becomes bfloat16 when one of its users wants bfloat16, a result when the
-returned value is bfloat16, and every call site's Tin/Tout and types follow.
+first: an argument becomes bfloat16 when an allow op uses it (it would be cast to bfloat16
+anyway; infer and clear ops follow what the callee computes), a result when the returned
+value is bfloat16, and every call site's Tin/Tout and types follow.
 
-Variables. A float32 variable read in scope is converted itself (value rounded to bfloat16
-with `module.set_variable`, so the checkpoint, the object graph and HBM hold bfloat16):
-the main graph's VarHandleOp, the handle subtypes of every resource argument that carries
-it, every ReadVariableOp/ResourceGather/Assign*VariableOp `dtype` (also in CPU functions:
-their reads get a Cast back to float32, their writes a Cast to bfloat16, so CPU numerics
-keep the float32 program), and the save/restore functions' SaveV2/RestoreV2 `dtypes` and
-Identity chains (so re-saving and the C++ loader's restore agree with the checkpoint).
+Variables. Ops are converted first, with variable reads still float32; then a float32
+variable with a read in scope that feeds bfloat16 compute (through data movement, calls
+and control flow) is converted itself (value rounded to bfloat16 with `module.set_variable`,
+so the checkpoint, the object graph and HBM hold bfloat16), and one whose every use
+computes in float32 (LSTM weights in a kept recurrence, layer norm scales after a kept
+Mean) keeps its float32 values. Converting updates the main graph's VarHandleOp, the handle
+subtypes of every resource argument that carries it, every ReadVariableOp/ResourceGather/
+Assign*VariableOp `dtype` (also in CPU functions: their reads get a Cast back to float32,
+their writes a Cast to bfloat16, so CPU numerics keep the float32 program), and the
+save/restore functions' SaveV2/RestoreV2 `dtypes` and Identity chains (so re-saving and the
+C++ loader's restore agree with the checkpoint); the Casts to bfloat16 after its reads
+disappear, and data movement between a read and such a Cast (Keras reshapes biases) becomes
+bfloat16 instead of being cast twice.
 Converting the variable rather than casting after each read is what halves its memory and
 transfer cost, which is the point of the optimization; it keeps the graph valid for both
 loaders (tf.saved_model.load follows the object graph and bound inputs, the C++ loader the
@@ -81,6 +111,8 @@ from ir.callgraph import GRAPH
 from ir.core import Op, OpResult
 
 from . import bf16_data as data
+from ._effects import SideEffects
+from .dce import dead_ops
 from .registry import Option, Pass, PassError, register
 
 F32, BF16 = T.float32, T.bfloat16
@@ -163,25 +195,6 @@ def _slot_type(attrs, slot):
     if j is None:
         return v if isinstance(v, T.DType) else None
     return v[j] if isinstance(v, list) and j < len(v) and isinstance(v[j], T.DType) else None
-
-
-def reduced_elements(op):
-    """How many elements a reduction op (input, axes) folds into one, or None if unknown."""
-    if len(op.operands) < 2:
-        return None
-    shape = op.operands[0].type.shape if _is_tensor(op.operands[0]) else None
-    axes = _const_array(op.operands[1])
-    if shape is None or axes is None:
-        return None
-    axes = [int(a) for a in np.asarray(axes).reshape(-1)]
-    if not shape:
-        return 1 if not axes else None
-    n = 1
-    for a in {a % len(shape) for a in axes}:
-        if shape[a] < 0:
-            return None
-        n *= shape[a]
-    return n
 
 
 class _UnionFind:
@@ -410,28 +423,88 @@ class BF16Convert(Pass):
                 base = n[1:] if opt == "keep-f32-ops" and n.startswith("-") else n
                 if opdefs.lookup(base, module) is None:
                     raise PassError(f"{opt} names '{base}', which is not a TensorFlow op type")
-        self.keep = data.keep_f32_ops(self.keep_f32_ops, self.filterlist)
+        self.keep = data.keep_f32_ops(self.keep_f32_ops)
+        self.filtered = frozenset(self.filterlist)
         cg = module.call_graph()
         self.in_scope = self._scope(module, cg)
         if not self.skip_safety_checks:
             self._safety_check(module)
         # Types as imported, for the ops and signatures this pass does not convert.
         self.snapshot = {}
+        self.snapshot_results = {}   # id(variable read) -> its result's dtype before variables change
         self.orig_results = {}
         for fn in module.all_functions():
-            for op in fn.ops:
-                self.snapshot[id(op)] = [_elem(v) for v in op.operands]
-            self.orig_results[id(fn)] = [_elem(v) for v in fn.returns]
+            self._take_snapshot(fn)
         self.overrides = {}       # id(op) -> operand dtypes required after variable changes
         self.graveyard = []       # erased ops, kept alive so that no new object reuses their id
-        self._convert_variables(module)
+        self.filtered_outputs = set()  # ids of filterlisted ops' results: bfloat16 to their users
+        self.inserted_casts = set()    # ids of the Cast ops this pass inserted
+        self.loop_state, self.f32_functions = self._loop_state(module, cg)
+        # Dead ops (TensorFlow prunes them, e.g. tf_keras RNNs' unused first step) decide nothing.
+        effects = SideEffects(module)
+        self.dead = {id(op) for fn in self._scoped_functions(module) for op in dead_ops(fn, effects)}
         self.converted_sigs = set()
+        # 1. Ops: each in-scope function, callees first; variable reads are still float32.
         order, eligible = self._order(module, cg)
         for fn in order:
-            _Rewriter(self, fn, converting=True, convert_sig=fn.name in eligible).run()
+            if fn.name not in self.f32_functions:
+                _Rewriter(self, fn, converting=True, convert_sig=fn.name in eligible).run()
+        # 2. Variables whose reads now feed bfloat16 ops, then casts wherever a type changed.
+        for fn in order:
+            self._take_snapshot(fn)
+        self._convert_variables(module)
+        for fn in order:
+            if fn.name not in self.f32_functions:
+                self._sink_into_reads(fn)
         for fn in module.all_functions():
-            if fn.is_graph or fn.name not in self.in_scope:
-                _Rewriter(self, fn, converting=False, convert_sig=False).run()
+            _Rewriter(self, fn, converting=False, convert_sig=False).run()
+
+    def _take_snapshot(self, fn):
+        for op in fn.ops:
+            self.snapshot[id(op)] = [_elem(v) for v in op.operands]
+            if op.type in data.VARIABLE_READERS and op.results:
+                self.snapshot_results[id(op)] = _elem(op.results[0])
+        self.orig_results[id(fn)] = [_elem(v) for v in fn.returns]
+
+    def category(self, op):
+        """The policy's word on `op`: 'allow', 'infer', 'clear', 'keep' or None (float32)."""
+        if op.type in self.filtered:
+            return None
+        if id(op) in self.loop_state or data.kept_by_attrs(op.type, op.attrs):
+            return "keep"
+        return data.category(op.type, self.keep)
+
+    def _loop_state(self, module, cg):
+        """(ids of ops, names of functions) that compute loop-carried state: in the body of
+        every While in scope, each op whose result reaches a value the body returns changed
+        (not its own argument passed through), and every function such an op calls."""
+        ops, roots = set(), set()
+        for fn in self._scoped_functions(module):
+            for w in fn.ops:
+                body = w.attrs.get("body") if w.type in _WHILE_OPS else None
+                g = module.functions.get(body.name) if isinstance(body, FuncAttr) else None
+                if g is None:
+                    continue
+                stack = [v for i, v in enumerate(g.returns) if i >= len(g.args) or v is not g.args[i]]
+                seen = set()
+                while stack:
+                    v = stack.pop()
+                    if not isinstance(v, OpResult) or id(v.op) in seen:
+                        continue
+                    op = v.op
+                    seen.add(id(op))
+                    ops.add(id(op))
+                    stack.extend(op.operands)
+                    for val in op.attrs.values():
+                        for f in (val if isinstance(val, list) else [val]):
+                            if isinstance(f, FuncAttr):
+                                roots.add(f.name)
+        funcs = set()
+        for r in roots:
+            if r in module.functions:
+                funcs.add(r)
+                funcs |= {n for n in cg.reachable(r) if n in module.functions}
+        return ops, funcs
 
     def _scope(self, module, cg):
         if self.scope == "all":
@@ -487,8 +560,9 @@ class BF16Convert(Pass):
         for comp in res.components():
             vars_, classes = comp["vars"], comp["classes"]
             uses = [u for c in classes for u in c["uses"]]
-            if not any(role == "reader" and not fn.is_graph and fn.name in self.in_scope for _, fn, role in uses):
-                continue
+            if not any(role == "reader" and not fn.is_graph and fn.name in self.in_scope
+                       and self._feeds_bf16(op.results[0]) for op, fn, role in uses):
+                continue  # every use computes in float32: no reason to round the values
             if any(not isinstance(v.type.element, T.DType) or v.type.element is not F32 for v in vars_):
                 self.bump("num-variables-kept", len(vars_))
                 continue
@@ -532,6 +606,84 @@ class BF16Convert(Pass):
                     elif role == "writer":
                         self._require(op, data.VARIABLE_WRITERS[op.type], BF16)
 
+    def _sink_into_reads(self, fn):
+        """Data-movement ops between a variable read that became bfloat16 and the Casts to
+        bfloat16 after them (Keras reshapes biases) become bfloat16 themselves, instead of
+        casting the read back to float32 and the moved value to bfloat16 again."""
+        changed = set()   # ids of values whose type this conversion changed
+        for op in fn.ops:
+            if id(op) not in self.snapshot or id(op) in self.dead:
+                continue
+            if op.type in data.VARIABLE_READERS:
+                if op.results and _elem(op.results[0]) is BF16 and self.snapshot_results.get(id(op)) is F32:
+                    changed.add(id(op.results[0]))
+                continue
+            if self.category(op) != "clear":
+                continue
+            floats = [v for v in op.operands if _elem(v) in (F32, BF16)]
+            outs = [r for r in op.results if _elem(r) is F32]
+            if not floats or not outs or not all(id(v) in changed or _const_array(v) is not None for v in floats) \
+                    or not any(id(v) in changed for v in floats):
+                continue
+            if not all(isinstance(u, Op) and i >= 0 and (
+                    (u.type == "Cast" and u.attrs.get("DstT") is BF16) or self.category(u) == "clear")
+                    for r in outs for u, i in r.uses):
+                continue
+            plan = self.plan(op, assume_bf16={id(v) for v in floats})
+            if plan is None:
+                continue
+            subset, ins, outs_slots, attrs = plan
+            for a in subset:
+                op.attrs[a] = _swap_dtype(attrs[a], F32, BF16)
+            for r, sl in zip(op.results, outs_slots):
+                if sl[0] in subset and _slot_type(attrs, sl) is F32 and _elem(r) is F32:
+                    _retype(r, BF16)
+                    changed.add(id(r))
+            snap = self.snapshot[id(op)]
+            self.overrides[id(op)] = [BF16 if sl[0] in subset and _slot_type(attrs, sl) is F32 else snap[i]
+                                      for i, sl in enumerate(ins)]
+            self.bump("num-ops-converted")
+
+    def _feeds_bf16(self, value):
+        """Does this (float32) value reach a bfloat16 op: a Cast to bfloat16, directly or
+        through float32 data-movement ops and call or control-flow arguments?"""
+        stack, seen = [value], set()
+        while stack:
+            v = stack.pop()
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
+            for op, i in v.uses:
+                if not isinstance(op, Op) or i < 0:
+                    continue
+                if op.type == "Cast" and op.attrs.get("DstT") is BF16:
+                    return True
+                if data.category(op.type, self.keep) == "clear":
+                    stack.extend(r for r in op.results if _elem(r) is F32)
+                stack.extend(self._callee_args(op, i))
+        return False
+
+    def _callee_args(self, op, index):
+        """The arguments of the functions `op` calls (calls, If/Case branches, While body and
+        cond) that receive its operand `index`."""
+        fns = self.module.functions
+        if op.callee is not None:
+            names, k = [op.callee], index
+        elif op.type in _IF_OPS:
+            names, k = [op.attrs.get(a) for a in _IF_OPS[op.type]], index - 1
+        elif op.type in _CASE_OPS:
+            names, k = list(op.attrs.get("branches") or []), index - 1
+        elif op.type in _WHILE_OPS:
+            names, k = [op.attrs.get("body"), op.attrs.get("cond")], index
+        else:
+            return []
+        out = []
+        for f in names:
+            g = fns.get(f.name if isinstance(f, FuncAttr) else f)
+            if g is not None and 0 <= k < len(g.args):
+                out.append(g.args[k])
+        return out
+
     def _retype_chain(self, chain):
         for ident in chain:
             ident.attrs["T"] = BF16
@@ -543,13 +695,21 @@ class BF16Convert(Pass):
         req[index] = dtype
 
     # ---- op planning ------------------------------------------------------------------------
-    def plan(self, op, assume_bf16=()):
+    def plan(self, op, assume_bf16=(), tainted=()):
         """(attrs to convert, input slots, output slots, attrs with defaults) or None.
 
-        An input-only attr converts when its float32 inputs are bfloat16 (or constants, or
-        values in `assume_bf16`) and at least one of them is bfloat16."""
-        if op.type in self.keep or op.type in data.NEVER_CONVERT_OPS or op.type == "Const" \
-                or op.callee is not None:
+        By the op's category (see `category`): allow ops convert; infer and clear ops convert
+        when one of their float inputs is bfloat16 (a value in `assume_bf16` counts as one, a
+        filterlisted op's result too) and none is in `tainted` (computed from a kept op);
+        kept ops and ops on no list stay float32. Constants and variable reads are neutral.
+        Whatever the category, an input-only attr (Shape's T, Cast's SrcT) follows its inputs
+        when they are all bfloat16 (exact: no value changes), and a Cast's DstT becomes
+        bfloat16 when it casts a bfloat16 value (the Cast disappears)."""
+        if op.type in data.NEVER_CONVERT_OPS or op.type == "Const" or op.callee is not None \
+                or id(op) in self.dead:
+            return None
+        cat = self.category(op)
+        if cat == "keep":
             return None
         od = opdefs.lookup(op.type, self.module)
         if od is None or any(_is_tensor(v) and v.type.element in (T.resource, T.variant)
@@ -558,10 +718,6 @@ class BF16Convert(Pass):
         if any(isinstance(v, FuncAttr) or (isinstance(v, list) and any(isinstance(x, FuncAttr) for x in v))
                for v in op.attrs.values()):
             return None
-        if op.type in data.REDUCTION_LIMITS:
-            n = reduced_elements(op)
-            if n is None or n > data.REDUCTION_LIMITS[op.type]:
-                return None
         attrs = dict(opdefs.with_defaults(od, op.attrs))
         ins, outs = _tensor_slots(od["inputs"], attrs), _tensor_slots(od["outputs"], attrs)
         if ins is None or outs is None or len(ins) != len(op.operands) or len(outs) != len(op.results):
@@ -575,23 +731,31 @@ class BF16Convert(Pass):
             elif v is not None:
                 return None  # a placeholder or something this pass cannot reason about
         out_attrs = {s[0] for s in outs if s[0] is not None}
-        follow = op.type in data.FOLLOW_INPUT_OPS
+
+        def kind(v):
+            if _elem(v) is BF16 or id(v) in assume_bf16 or id(v) in self.filtered_outputs:
+                return "bf16"
+            if _const_array(v) is not None or (isinstance(v, OpResult) and v.op.type in data.VARIABLE_READERS):
+                return "neutral"
+            return "tainted" if id(v) in tainted else "f32"
+
         cands = []
         for a in type_attrs:
             if a not in values or not _has_dtype(values[a], F32):
                 continue
-            if a in out_attrs and not follow:
+            governed = op.operands if op.type == "Cast" else \
+                [op.operands[i] for i, s in enumerate(ins) if s[0] == a and _slot_type(attrs, s) is F32]
+            kinds = {kind(v) for v in governed}
+            if a not in out_attrs or op.type == "Cast":
+                ok = "bf16" in kinds and not kinds & {"f32", "tainted"}
+            elif cat == "allow":
+                ok = True
+            elif cat in ("infer", "clear"):
+                ok = "bf16" in kinds and "tainted" not in kinds
+            else:
+                ok = False
+            if ok:
                 cands.append(a)
-                continue
-            governed = [op.operands[i] for i, s in enumerate(ins) if s[0] == a and _slot_type(attrs, s) is F32]
-            kinds = {"bf16" if _elem(v) is BF16 or id(v) in assume_bf16 else
-                     "const" if _const_array(v) is not None else "f32" for v in governed}
-            if a in out_attrs:
-                # Data movement: bfloat16 unless it would only move casts of float32 inputs.
-                if "bf16" in kinds or "f32" not in kinds:
-                    cands.append(a)
-            elif "bf16" in kinds and "f32" not in kinds:
-                cands.append(a)  # input-only attr (Shape's T, Cast's SrcT): follow the input
         for r in range(len(cands), 0, -1):
             for subset in itertools.combinations(cands, r):
                 new = {a: _type_names(_swap_dtype(v, F32, BF16) if a in subset else v) for a, v in values.items()}
@@ -600,12 +764,17 @@ class BF16Convert(Pass):
         return None
 
     def wants_bf16(self, op, index, assume_bf16):
-        """Would `op` (in scope) take operand `index` as bfloat16 if it were bfloat16?"""
+        """Would `op` (in scope) take operand `index` as bfloat16 if it were bfloat16? Asked
+        for the arguments of callees whose signature may change: only allow ops (which take
+        bfloat16 whatever the caller passes) and converted callees do; an infer or clear op
+        follows what the callee computes itself, the caller's values being float32 to it."""
         callee = op.callee
         if callee is not None:
             if callee in self.converted_sigs and op.type in _PLAIN_CALLS + (callee,):
                 arg = self.module.functions[callee].args[index]
                 return arg.type.element is BF16
+            return False
+        if self.category(op) != "allow":
             return False
         p = self.plan(op, assume_bf16)
         if p is None:
@@ -627,6 +796,7 @@ class _Rewriter:
         self.twins = {}           # id(original Const op) -> its converted copy
         self.arg_pos = 0
         self.sig_changed = False
+        self.tainted = set()      # ids of float32 values computed from kept ops (see _track)
 
     def run(self):
         fn, p = self.fn, self.p
@@ -642,12 +812,15 @@ class _Rewriter:
             if not self.converting and op.type == "Cast" and self._redundant_cast(op) \
                     and self._fold_noop_cast(op):
                 continue
+            before = list(op.operands)
             reqs = self._requirements(op)
-            for i, v in enumerate(list(op.operands)):
+            for i, v in enumerate(before):
                 want, have = reqs[i] if i < len(reqs) else None, _elem(v)
                 if want is None or have is want or have not in (F32, BF16) or want not in (F32, BF16):
                     continue
                 op.set_operand(i, self.as_type(v, want))
+            if self.converting:
+                self._track(op, before)
             if op.type == "Cast" and op.attrs.get("SrcT") is op.attrs.get("DstT") is not None \
                     and self.converting and id(op) not in self.inserted:
                 self._fold_noop_cast(op)
@@ -677,6 +850,19 @@ class _Rewriter:
                 p.graveyard.append(orig)
                 fn.rename_op(twin.op, name)
 
+    def _track(self, op, operands):
+        """Mark the float32 results of a kept op, and of an infer/clear op that stayed float32
+        because an input came from one, as tainted: infer and clear ops using them stay
+        float32 too, up to the next allow op (TensorFlow's deny propagation). Record a
+        filterlisted op's results, which count as bfloat16 for their users."""
+        p = self.p
+        if op.type in p.filtered:
+            p.filtered_outputs.update(id(r) for r in op.results if _elem(r) is F32)
+            return
+        cat = p.category(op)
+        if cat == "keep" or (cat in ("infer", "clear") and any(id(v) in self.tainted for v in operands)):
+            self.tainted.update(id(r) for r in op.results if _elem(r) is F32)
+
     def _reuse_cast(self, op):
         """Later users that need the same conversion share an existing (rounding) Cast."""
         if len(op.operands) != 1 or op.control_inputs or op.attrs.get("Truncate") is True:
@@ -698,7 +884,10 @@ class _Rewriter:
         op.results[0].replace_all_uses_with(op.operands[0])
         op.erase()
         self.p.graveyard.append(op)  # keeps ids used as keys unique until the pass ends
-        self.p.bump("num-casts-folded")
+        if id(op) in self.p.inserted_casts:   # ours, made redundant by a converted variable
+            self.p.bump("num-casts-inserted", -1)
+        else:
+            self.p.bump("num-casts-folded")
         return True
 
     def _requirements(self, op):
@@ -721,7 +910,7 @@ class _Rewriter:
                     op.attrs["Tout"] = [v.type.element for v in g.returns]
                 return [a.type.element for a in g.args]
             return snap
-        plan = p.plan(op)
+        plan = p.plan(op, tainted=self.tainted)
         if plan is None:
             return snap
         subset, ins, outs, attrs = plan
@@ -750,7 +939,7 @@ class _Rewriter:
                 return src
             if _elem(src) not in (F32, BF16) and _is_tensor(src) and isinstance(_elem(src), T.DType) \
                     and prod.attrs.get("Truncate") is not True:
-                # Cast(int -> bf16) needed as float32: cast the source again, not the result.
+                # Cast(int -> f32) needed as bfloat16 (or the reverse): cast the integer again.
                 new = self._cast(src, dtype, base=prod.name)
                 self.cache[key] = new
                 return new
@@ -799,6 +988,7 @@ class _Rewriter:
             fn.append(cast)
             self.arg_pos += 1
         self.inserted.add(id(cast))
+        self.p.inserted_casts.add(id(cast))
         self.p.bump("num-casts-inserted")
         return cast.results[0]
 

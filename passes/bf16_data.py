@@ -1,18 +1,27 @@
-"""Data for bf16-convert: which ops stay float32, and which ops TensorFlow can run in bfloat16.
+"""Data for bf16-convert: the precision policy, and which ops TensorFlow can run in bfloat16.
 
-- KEEP_F32_OPS: ops that lose too much accuracy in bfloat16 (8 significand bits, ~2-3
-  decimal digits) and stay float32 by default, like the converter's `filterlist` does for
-  the ops a user names: their inputs are cast to float32, their outputs back to bfloat16.
-  `bf16-convert{keep-f32-ops=...}` adds entries ("-Name" removes a built-in one).
-- REDUCTION_LIMITS: accumulating reductions run in bfloat16 only when the number of
-  reduced elements is statically known and at most the limit; otherwise they stay float32.
+- The policy: passes/data/bf16_policy.json, documented there and in the pass docstring.
+  Its "tensorflow" section holds the allow/infer/clear/deny lists of TensorFlow's own
+  oneDNN bfloat16 auto-mixed-precision rewrite (grappler's auto_mixed_precision_lists.h,
+  AutoMixedPrecisionListsMkl) as TensorFlow 2.21 reports them; its "smopt" section what
+  smopt does differently. From both:
+  - ALLOW_OPS: compute-bound ops that always run in bfloat16 (MatMul, Conv2D, Einsum, ...).
+  - KEEP_F32_OPS (deny): ops that stay float32, and keep the infer/clear ops downstream of
+    them float32 up to the next allow op: TensorFlow's deny list plus accumulations,
+    softmax, normalization statistics, logarithms and roots, FFTs. `keep-f32-ops=...` adds
+    entries ("-Name" removes a built-in one, which then follows TensorFlow's own list).
+  - KEEP_F32_WHEN: ops kept float32 when an attribute has a value (training-mode batch norm).
+  - INFER_OPS: ops that run in bfloat16 when an input is bfloat16 and none comes from a kept op.
+  - CLEAR_OPS: ops with no numeric effect (data movement, comparisons, max/min, Relu):
+    bfloat16 when an input is, float32 otherwise.
+  Ops on no list stay float32 (TensorFlow does not convert them either).
 - CPU kernels: `bf16_cpu_kernels.json` (next to this file) lists, per op, the type
   constraints of TensorFlow's CPU kernels that accept bfloat16 (intersected with the
   OpDef's allowed types). An op is converted only when a kernel there accepts the new
   attribute values, so a converted model still runs on the CPU (`--target cpu`) and every
   type attribute stays within what its OpDef allows. Regenerate the file with
   `python tests/models_bf16.py --write-kernel-table` (needs TensorFlow; tests/test_bf16.py
-  checks that it matches the installed TensorFlow).
+  checks that it matches the installed TensorFlow, and that the policy's TensorFlow lists do).
 """
 from __future__ import annotations
 
@@ -21,24 +30,23 @@ import json
 import os
 
 _KERNELS_PATH = os.path.join(os.path.dirname(__file__), "bf16_cpu_kernels.json")
+POLICY_PATH = os.path.join(os.path.dirname(__file__), "data", "bf16_policy.json")
 
-KEEP_F32_OPS = frozenset({
-    # Exponentials and logarithms: relative errors grow with the magnitude of the input.
-    "Exp", "Expm1", "Log", "Log1p", "Pow", "Xlogy", "Xlog1py", "Xdivy",
-    "Lgamma", "Digamma", "Igamma", "Igammac", "Betainc", "Zeta", "Polygamma",
-    # Normalized distributions and losses.
-    "Softmax", "LogSoftmax", "SoftmaxCrossEntropyWithLogits",
-    "SparseSoftmaxCrossEntropyWithLogits", "CumulativeLogsumexp",
-    # Roots and reciprocals of statistics (layer norm, RMS norm, batch norm by hand).
-    "Sqrt", "Rsqrt", "Reciprocal", "Inv",
-    # Batch-norm statistics (the fused ops keep their statistics in float32 through `U`
-    # anyway; these ops compute statistics with float T only).
-    "BatchNormWithGlobalNormalization", "FusedBatchNorm",
-    # Running accumulations and norms.
-    "Cumsum", "Cumprod", "L2Loss", "SegmentSum", "UnsortedSegmentSum", "SegmentMean",
-    "SegmentProd", "UnsortedSegmentProd", "SparseSegmentSum", "SparseSegmentMean",
-    "SparseSegmentSqrtN",
-})
+
+def _load_policy():
+    with open(POLICY_PATH) as f:
+        policy = json.load(f)
+    tf_, ours = policy["tensorflow"], policy["smopt"]
+    keep = frozenset(tf_["deny"]).union(*ours["keep_f32"].values())
+    allow = frozenset(tf_["allow"]) | frozenset(ours["allow_add"])
+    clear = frozenset(tf_["clear"]) - keep - allow
+    # Kept ops stay on the infer list: removing one from the kept set ("-Name") makes it infer.
+    infer = (frozenset(tf_["infer"]) | frozenset(ours["infer_add"])) - allow - clear
+    when = {op: cond for op, cond in ours["keep_f32_when"].items() if not op.startswith("_")}
+    return policy, allow, infer, clear, keep, when
+
+
+POLICY, ALLOW_OPS, INFER_OPS, CLEAR_OPS, KEEP_F32_OPS, KEEP_F32_WHEN = _load_policy()
 
 # Ops whose float type describes bytes, text or an interface rather than arithmetic: they
 # keep their types even in scope (a bfloat16 Bitcast or DecodeRaw reinterprets different
@@ -60,25 +68,6 @@ NEVER_CONVERT_OPS = frozenset({
     "CollectiveAllToAllV2", "CollectiveReduceScatterV2", "AllToAll", "CrossReplicaSum",
     "Placeholder", "PlaceholderWithDefault", "ImmutableConst", "HostConst",
 })
-
-# Data-movement ops: converting them saves no arithmetic, so they follow their float inputs.
-# They stay float32 when their non-constant float inputs are all float32, instead of moving
-# a cast from their output to their input (Identity before a function's float32 return).
-FOLLOW_INPUT_OPS = frozenset({
-    "Identity", "IdentityN", "Snapshot", "StopGradient", "PreventGradient", "EnsureShape",
-    "Reshape", "Squeeze", "ExpandDims", "Transpose", "ConcatV2", "Concat", "Pack", "Unpack",
-    "Split", "SplitV", "Slice", "StridedSlice", "Gather", "GatherV2", "GatherNd", "Tile",
-    "Pad", "PadV2", "MirrorPad", "BroadcastTo", "Reverse", "ReverseV2", "Select", "SelectV2",
-    "ZerosLike", "OnesLike", "SpaceToDepth", "DepthToSpace", "SpaceToBatchND", "BatchToSpaceND",
-})
-
-# Reduction op -> largest number of reduced elements that still runs in bfloat16.
-REDUCTION_LIMITS = {
-    "Sum": 64,
-    "Mean": 64,
-    "EuclideanNorm": 64,
-    "Prod": 8,
-}
 
 # Resource ops that touch a variable's value, with the index of the value operand for
 # writers. Everything else that takes a variable's handle, other than calls, control flow,
@@ -113,6 +102,26 @@ def cpu_kernel_accepts(op_type, attr_types):
         if ok:
             return True
     return False
+
+
+def category(op_type, keep):
+    """'allow', 'infer', 'clear', 'keep' (deny) or None (on no list: stays float32) for an op
+    type, given the kept set of this run (keep_f32_ops)."""
+    if op_type in keep:
+        return "keep"
+    if op_type in ALLOW_OPS:
+        return "allow"
+    if op_type in CLEAR_OPS:
+        return "clear"
+    if op_type in INFER_OPS:
+        return "infer"
+    return None
+
+
+def kept_by_attrs(op_type, attrs):
+    """True when KEEP_F32_WHEN keeps this op float32 for these attribute values."""
+    cond = KEEP_F32_WHEN.get(op_type)
+    return bool(cond) and all(attrs.get(k) == v for k, v in cond.items())
 
 
 def keep_f32_ops(extra=(), filterlist=()):

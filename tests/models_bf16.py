@@ -6,10 +6,19 @@
   (embedding lookup on the CPU, MatMul/BatchMatMul attention with softmax, layer norm,
   GELU feed-forward, tied output projection that reads the embedding again on the TPU).
 - `build_bf16_model(path)`: a model whose TPU function already contains bfloat16 ops.
+- `build_text_rnn_model`, `build_convnext_model`, `build_stft_model`: the models whose
+  default bfloat16 error is held to TensorFlow's own oneDNN bfloat16 auto-mixed-precision
+  (POLICY_MODELS).
 - `cpu_bf16_kernel_table()`: the table in passes/bf16_cpu_kernels.json, recomputed from the
   installed TensorFlow's kernel and op registries. Regenerate the file with
 
       python tests/models_bf16.py --write-kernel-table
+
+- `tf_amp_lists()`: the allow/infer/clear/deny lists TensorFlow's oneDNN bfloat16 rewrite
+  uses, as it reports them at run time; the "tensorflow" section of
+  passes/data/bf16_policy.json. Regenerate that section with
+
+      python tests/models_bf16.py --write-tf-amp-lists
 
 Inputs for reference runs come from `example_inputs(name)`.
 """
@@ -23,6 +32,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL_TABLE = os.path.join(ROOT, "passes", "bf16_cpu_kernels.json")
+POLICY_FILE = os.path.join(ROOT, "passes", "data", "bf16_policy.json")
 
 
 def _tf():
@@ -158,7 +168,152 @@ def build_bf16_model(path):
     return path
 
 
-MODELS = {"bf16_cnn": build_cnn_model, "bf16_encoder": build_encoder_model, "bf16_pre": build_bf16_model}
+# ---- models for the bfloat16 precision policy (issue 13) -----------------------------------
+# Each is compared with TensorFlow's own oneDNN bfloat16 auto-mixed-precision on the same
+# inputs: its loop-carried state, reductions, normalization statistics and FFTs are where a
+# careless bfloat16 policy loses accuracy.
+TEXT_VOCAB, TEXT_LEN, TEXT_CLASSES = 50, 12, 4
+
+
+def build_text_rnn_model(path, keras_version=2):
+    """An Embedding + LSTM + GRU text classifier, in tf_keras (Keras 2: the LSTM and GRU are
+    functions holding While loops whose bodies carry the recurrent state) or, with
+    `keras_version=3`, in Keras 3 (`tf.keras`: the While loops are inline)."""
+    tf = _tf()
+    if keras_version == 2:
+        import tf_keras as keras
+    else:
+        keras = tf.keras
+    keras.utils.set_random_seed(3)
+    net = keras.Sequential([
+        keras.Input((TEXT_LEN,), dtype="int32"),
+        keras.layers.Embedding(TEXT_VOCAB, 16, name="emb"),
+        keras.layers.LSTM(24, return_sequences=True, name="lstm"),
+        keras.layers.GRU(24, name="gru"),
+        keras.layers.Dense(TEXT_CLASSES, name="logits"),
+    ])
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        @tf.function(input_signature=[tf.TensorSpec([None, TEXT_LEN], tf.int32)])
+        def tpu_func(self, ids):
+            return self.net(ids, training=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, TEXT_LEN], tf.int32)])
+        def serve(self, ids):
+            return {"logits": self.tpu_func(ids)}
+
+    m = Model()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serve},
+                        options=tf.saved_model.SaveOptions(function_aliases={"tpu_func": m.tpu_func}))
+    return path
+
+
+def build_convnext_model(path):
+    """A small ConvNeXt (Keras 3): patchify stem + LayerNorm, one block (7x7 depthwise conv,
+    LayerNormalization, Dense 4x expansion, GELU, Dense, layer scale, residual), global
+    average pooling, LayerNorm, Dense head."""
+    tf = _tf()
+    keras = tf.keras
+    keras.utils.set_random_seed(4)
+    dim = 16
+
+    class LayerScale(keras.layers.Layer):
+        def build(self, shape):
+            self.gamma = self.add_weight(shape=(shape[-1],), initializer=keras.initializers.Constant(0.5),
+                                         name="gamma")
+
+        def call(self, x):
+            return x * self.gamma
+
+    inp = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(dim, 2, strides=2, name="stem")(inp)
+    x = keras.layers.LayerNormalization(epsilon=1e-6, name="stem_ln")(x)
+    y = keras.layers.DepthwiseConv2D(7, padding="same", name="dwconv")(x)
+    y = keras.layers.LayerNormalization(epsilon=1e-6, name="ln")(y)
+    y = keras.layers.Dense(4 * dim, name="pw1")(y)
+    y = keras.layers.Activation("gelu", name="gelu")(y)
+    y = keras.layers.Dense(dim, name="pw2")(y)
+    y = LayerScale(name="layer_scale")(y)
+    x = keras.layers.Add(name="residual")([x, y])
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    x = keras.layers.LayerNormalization(epsilon=1e-6, name="head_ln")(x)
+    out = keras.layers.Dense(10, name="head")(x)
+    net = keras.Model(inp, out)
+    # Non-trivial LayerNorm parameters, so that the normalization does real work.
+    rng = np.random.default_rng(4)
+    for layer in net.layers:
+        if isinstance(layer, keras.layers.LayerNormalization):
+            layer.gamma.assign(rng.uniform(0.5, 1.5, layer.gamma.shape).astype(np.float32))
+            layer.beta.assign(rng.uniform(-0.2, 0.2, layer.beta.shape).astype(np.float32))
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 16, 16, 3], tf.float32)])
+        def tpu_func(self, x):
+            return self.net(x, training=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 16, 16, 3], tf.float32)])
+        def serve(self, image):
+            return {"logits": self.tpu_func(image)}
+
+    m = Model()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serve},
+                        options=tf.saved_model.SaveOptions(function_aliases={"tpu_func": m.tpu_func}))
+    return path
+
+
+AUDIO_LEN, MEL_BINS = 2048, 32
+
+
+def build_stft_model(path):
+    """A tf.signal log-mel front-end (stft, magnitude, mel matrix MatMul, log) feeding a small
+    dense head, all in the TPU function."""
+    tf = _tf()
+    rng = np.random.default_rng(5)
+    frames = 1 + (AUDIO_LEN - 256) // 128
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w1 = tf.Variable((rng.standard_normal((frames * MEL_BINS, 32)) * 0.05).astype(np.float32),
+                                  name="w1")
+            self.b1 = tf.Variable((rng.standard_normal(32) * 0.1).astype(np.float32), name="b1")
+            self.w2 = tf.Variable((rng.standard_normal((32, 6)) * 0.2).astype(np.float32), name="w2")
+            self.b2 = tf.Variable((rng.standard_normal(6) * 0.1).astype(np.float32), name="b2")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, AUDIO_LEN], tf.float32)])
+        def tpu_func(self, audio):
+            spec = tf.abs(tf.signal.stft(audio, frame_length=256, frame_step=128, fft_length=256))
+            mel = tf.signal.linear_to_mel_weight_matrix(MEL_BINS, 129, 16000, 20.0, 7600.0)
+            logmel = tf.math.log(tf.matmul(spec, mel) + 1e-6)
+            flat = tf.reshape(logmel, [-1, frames * MEL_BINS])
+            h = tf.nn.relu(tf.matmul(flat, self.w1) + self.b1)
+            return tf.matmul(h, self.w2) + self.b2
+
+        @tf.function(input_signature=[tf.TensorSpec([None, AUDIO_LEN], tf.float32)])
+        def serve(self, audio):
+            return {"logits": self.tpu_func(audio)}
+
+    m = Model()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serve},
+                        options=tf.saved_model.SaveOptions(function_aliases={"tpu_func": m.tpu_func}))
+    return path
+
+
+MODELS = {"bf16_cnn": build_cnn_model, "bf16_encoder": build_encoder_model, "bf16_pre": build_bf16_model,
+          "bf16_text_rnn": build_text_rnn_model,
+          "bf16_text_rnn_k3": lambda path: build_text_rnn_model(path, keras_version=3),
+          "bf16_convnext": build_convnext_model,
+          "bf16_stft": build_stft_model}
+# The models whose default bfloat16 error is held to TensorFlow's own (tests/test_bf16.py).
+POLICY_MODELS = ("bf16_text_rnn", "bf16_text_rnn_k3", "bf16_convnext", "bf16_stft")
 
 
 def example_inputs(name):
@@ -169,6 +324,14 @@ def example_inputs(name):
         return {"ids": rng.integers(0, VOCAB, (2, SEQ)).astype(np.int32)}
     if name == "bf16_pre":
         return {"x": rng.standard_normal((4, 8)).astype(np.float32)}
+    if name in ("bf16_text_rnn", "bf16_text_rnn_k3"):
+        return {"ids": rng.integers(0, TEXT_VOCAB, (8, TEXT_LEN)).astype(np.int32)}
+    if name == "bf16_convnext":
+        return {"image": rng.standard_normal((4, 16, 16, 3)).astype(np.float32)}
+    if name == "bf16_stft":
+        t = np.arange(AUDIO_LEN) / 16000.0
+        tones = np.stack([np.sin(2 * np.pi * f * t) for f in (220.0, 440.0, 1000.0, 3000.0)])
+        return {"audio": (0.5 * tones + 0.05 * rng.standard_normal(tones.shape)).astype(np.float32)}
     raise KeyError(name)
 
 
@@ -245,8 +408,78 @@ def write_kernel_table(path=KERNEL_TABLE):
     return path
 
 
+# ---- TensorFlow's auto-mixed-precision lists ------------------------------------------------
+_AMP_LISTS_SCRIPT = """
+import os, sys
+os.environ["TF_AUTO_MIXED_PRECISION_GRAPH_REWRITE_LOG_PATH"] = sys.argv[1]
+import tensorflow as tf
+tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": True})
+f = tf.function(lambda x: tf.nn.relu(tf.matmul(x, x)))
+f(tf.ones([2, 2]))
+"""
+
+
+def tf_amp_lists():
+    """{"allow"|"infer"|"clear"|"deny": sorted op names}: the lists of TensorFlow's oneDNN
+    bfloat16 auto-mixed-precision rewrite, read from the "paint buckets" file grappler writes
+    when TF_AUTO_MIXED_PRECISION_GRAPH_REWRITE_LOG_PATH is set (a fresh process: the option
+    is process-global). None if the rewrite did not run (TensorFlow without oneDNN)."""
+    import glob
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+        subprocess.run([sys.executable, "-c", _AMP_LISTS_SCRIPT, tmp], check=True, env=env,
+                       capture_output=True)
+        found = glob.glob(os.path.join(tmp, "paintbuckets*.txt"))
+        if not found:
+            return None
+        with open(found[0]) as f:
+            text = f.read()
+    names = {"AllowList": "allow", "InferList": "infer", "ClearList": "clear", "DenyList": "deny"}
+    lists, cur = {}, None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.endswith(":") and line[:-1] in names:
+            cur = lists.setdefault(names[line[:-1]], [])
+        elif line and cur is not None:
+            cur.append(line)
+    return {k: sorted(v) for k, v in lists.items()}
+
+
+def dump_policy(policy):
+    """passes/data/bf16_policy.json's text: JSON with every list of names on one line."""
+    def fmt(v, indent):
+        pad = " " * indent
+        if isinstance(v, dict) and any(isinstance(x, (dict, list)) for x in v.values()):
+            items = [f"{pad} {json.dumps(k)}: {fmt(x, indent + 1)}" for k, x in v.items()]
+            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        if isinstance(v, list) and any(isinstance(x, str) and " " in x for x in v):
+            return "[\n" + ",\n".join(f"{pad}  {json.dumps(x)}" for x in v) + "\n" + pad + "]"
+        return json.dumps(v)
+    return fmt(policy, 0) + "\n"
+
+
+def write_tf_amp_lists(path=POLICY_FILE):
+    lists = tf_amp_lists()
+    if lists is None:
+        sys.exit("TensorFlow's oneDNN bfloat16 auto-mixed-precision rewrite did not run (no oneDNN?)")
+    with open(path) as f:
+        policy = json.load(f)
+    tf = _tf()
+    section = policy["tensorflow"]
+    section["source"] = ("tensorflow/core/grappler/optimizers/auto_mixed_precision_lists.h "
+                         f"(AutoMixedPrecisionListsMkl), TensorFlow {tf.__version__}")
+    section.update(lists)
+    with open(path, "w") as f:
+        f.write(dump_policy(policy))
+    return path
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write-kernel-table"]:
         print(write_kernel_table())
+    elif sys.argv[1:] == ["--write-tf-amp-lists"]:
+        print(write_tf_amp_lists())
     else:
-        sys.exit("usage: python tests/models_bf16.py --write-kernel-table")
+        sys.exit("usage: python tests/models_bf16.py --write-kernel-table | --write-tf-amp-lists")

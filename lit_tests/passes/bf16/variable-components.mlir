@@ -15,7 +15,7 @@
 // CHECK-NEXT: "tf.AssignVariableOp"(%1, %2) {dtype = bf16} : (tensor<!tf_type.resource>, tensor<2xbf16>) -> () loc("Variable/Assign")
 // CHECK-LABEL: func.func @serve(%x: tensor<2xf32>, %k: tensor<*x!tf_type.resource<tensor<2xbf16>>> {tf_saved_model.bound_input = 1})
 // CHECK: "tf.ReadVariableOp"(%k) {dtype = bf16}
-// CHECK: "tf.Mul"(%0, %1) {T = bf16}
+// CHECK: "tf.Einsum"(%0, %1) {N = 2, T = bf16
 // CHECK-LABEL: func.func @__inference__traced_save_5(%prefix: tensor<!tf_type.string>, %v0: tensor<*x!tf_type.resource<tensor<2xbf16>>>, %v1: tensor<*x!tf_type.resource<tensor<2xbf16>>>)
 // CHECK-NEXT: %0 = "tf.ReadVariableOp"(%v0) {dtype = bf16}
 // CHECK-NEXT: %1 = "tf.ReadVariableOp"(%v1) {dtype = bf16}
@@ -35,7 +35,7 @@ tf.graph {
 }
 func.func @serve(%x: tensor<2xf32>, %k: tensor<*x!tf_type.resource<tensor<2xf32>>> {tf_saved_model.bound_input = 1}) -> (tensor<2xf32> {tf.name = "y"}) attributes {tf_saved_model.exported = true} {
   %0 = "tf.ReadVariableOp"(%k) {dtype = f32} : (tensor<*x!tf_type.resource<tensor<2xf32>>>) -> tensor<2xf32> loc("read")
-  %1 = "tf.Mul"(%x, %0) {T = f32} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("mul")
+  %1 = "tf.Einsum"(%x, %0) {N = 2 : i64, T = f32, equation = "i,i->i"} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32> loc("mul")
   return %1 : tensor<2xf32>
 }
 func.func @__inference__traced_save_5(%prefix: tensor<!tf_type.string>, %v0: tensor<*x!tf_type.resource<tensor<2xf32>>>, %v1: tensor<*x!tf_type.resource<tensor<2xf32>>>) -> (tensor<!tf_type.string> {tf.name = "r"}) {

@@ -9,7 +9,8 @@
 // read to bfloat16 disappears) and the save/restore functions' SaveV2/RestoreV2 dtypes and
 // Identity chains. `nov` has no value to convert (IR text) and `opq` is updated by
 // ResourceApplyGradientDescent: both stay float32 and are read through one Cast right after
-// the ReadVariableOp. `cpu` is only read on the CPU: untouched.
+// the ReadVariableOp. `cpu` is only read on the CPU: untouched. (The Mul of the bfloat16
+// AddN and the Exp stays float32: the Exp is kept float32, and so is what it feeds.)
 
 // CHECK: "tf_saved_model.variable"() {checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", name = "w", node_id = 1, sym_name = "w", trainable = true, value = dense<"0x803FCD3D20C04040"> : tensor<2x2xbf16>} : () -> tensor<2x2xbf16>
 // CHECK-NEXT: "tf_saved_model.variable"() {{.*}} sym_name = "nov", {{.*}} : () -> tensor<2x2xf32>
@@ -35,11 +36,10 @@
 // CHECK-NEXT: [[V5:%[0-9]+]] = "tf.ReadVariableOp"(%o) {dtype = f32} : (tensor<*x!tf_type.resource<tensor<2x2xf32>>>) -> tensor<2x2xf32> loc("read_opq")
 // CHECK-NEXT: [[V6:%[0-9]+]] = "tf.Cast"([[V5]]) {DstT = bf16, SrcT = f32} : (tensor<2x2xf32>) -> tensor<2x2xbf16> loc("read_opq/CastToBF16")
 // CHECK-NEXT: [[V7:%[0-9]+]] = "tf.AddN"([[V2]], [[V4]], [[V6]]) {N = 3, T = bf16} : (tensor<2x2xbf16>, tensor<2x2xbf16>, tensor<2x2xbf16>) -> tensor<2x2xbf16> loc("sum")
-// CHECK-NEXT: [[V8:%[0-9]+]] = "tf.Exp"([[V3]]) {T = f32} : (tensor<2x2xf32>) -> tensor<2x2xf32> loc("exp")
-// CHECK-NEXT: [[V9:%[0-9]+]] = "tf.Cast"([[V8]]) {DstT = bf16, SrcT = f32} : (tensor<2x2xf32>) -> tensor<2x2xbf16> loc("exp/CastToBF16")
-// CHECK-NEXT: [[V10:%[0-9]+]] = "tf.Mul"([[V7]], [[V9]]) {T = bf16} : (tensor<2x2xbf16>, tensor<2x2xbf16>) -> tensor<2x2xbf16> loc("mul")
-// CHECK-NEXT: [[V11:%[0-9]+]] = "tf.Cast"([[V10]]) {DstT = f32, SrcT = bf16} : (tensor<2x2xbf16>) -> tensor<2x2xf32> loc("mul/CastToF32")
-// CHECK-NEXT: return [[V11]] : tensor<2x2xf32>
+// CHECK-NEXT: [[V8:%[0-9]+]] = "tf.Cast"([[V7]]) {DstT = f32, SrcT = bf16} : (tensor<2x2xbf16>) -> tensor<2x2xf32> loc("sum/CastToF32")
+// CHECK-NEXT: [[V9:%[0-9]+]] = "tf.Exp"([[V3]]) {T = f32} : (tensor<2x2xf32>) -> tensor<2x2xf32> loc("exp")
+// CHECK-NEXT: [[V10:%[0-9]+]] = "tf.Mul"([[V8]], [[V9]]) {T = f32} : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32> loc("mul")
+// CHECK-NEXT: return [[V10]] : tensor<2x2xf32>
 // CHECK-NEXT: }
 // CHECK-LABEL: func.func @serve(
 // CHECK-NEXT: [[V0:%[0-9]+]] = "tf.StatefulPartitionedCall"(%x, %w, %n, %o) {Tin = [f32, !tf_type.resource, !tf_type.resource, !tf_type.resource], Tout = [f32], f = @tpu} : (tensor<2x2xf32>, tensor<*x!tf_type.resource<tensor<2x2xbf16>>>, tensor<*x!tf_type.resource<tensor<2x2xf32>>>, tensor<*x!tf_type.resource<tensor<2x2xf32>>>) -> tensor<2x2xf32> loc("call_tpu")
