@@ -28,8 +28,10 @@ fusion. So each cluster is measured:
   `_XlaCompile`/`_XlaRun` pair (cache lookup, argument and result buffers) per cluster run.
   So clusters of at least 5 fusible ops are kept. The report says which way was used.
 
-The report lists each cluster (function, op count, decision, latency with and without) and
-the output difference between the kept model and the model without clusters.
+Clusters in functions no signature runs (object-graph methods of a Keras export) are not
+measured and are undone as well. The report lists each cluster (function, op count,
+decision, latency with and without) and the output difference between the kept model and
+the model without clusters.
 """
 from __future__ import annotations
 
@@ -90,7 +92,13 @@ def choose_precompilation(input_dir, before, module, device, samples, batch_size
     cluster = f"xla-cluster{{device={device}}}"
     m = prepared(input_dir, before + [cluster])
     clusters = reached_clusters(m)
+    from passes.xla_decluster import is_cluster
+    # clusters of functions no signature runs (object-graph methods): nothing measures them,
+    # so they are undone like the clusters that do not pay
+    unreached = sorted(set(n for n, f in m.functions.items() if is_cluster(f)) - {n for n, _ in clusters})
     report = {"device": device, "clusters": [{"function": n, "ops": k} for n, k in clusters]}
+    if unreached:
+        report["unreached_clusters_undone"] = unreached
     if not clusters:
         report.update(method="none", message="xla-cluster forms no cluster the signatures run")
         return [], report
@@ -107,7 +115,7 @@ def choose_precompilation(input_dir, before, module, device, samples, batch_size
                              f"({len(kept)} of {len(clusters)} clusters kept)")
         if not kept:
             return [], report
-        return [cluster] + ([_decluster(dropped)] if dropped else []), report
+        return [cluster] + ([_decluster(dropped + unreached)] if dropped or unreached else []), report
     del m
     report["method"] = "measured"
     timing = measure.timing_inputs(module, samples, batch_sizes)
@@ -125,13 +133,14 @@ def choose_precompilation(input_dir, before, module, device, samples, batch_size
         return m, None
 
     names = [n for n, _ in clusters]
-    variants = [("without_clusters", before), ("with_clusters", before + [cluster])]
+    variants = [("without_clusters", before),
+                ("with_clusters", before + [cluster] + ([_decluster(unreached)] if unreached else []))]
     single = names[:MAX_MEASURED] if len(names) > 1 else []
     rest = names[MAX_MEASURED:]
     for i, n in enumerate(single):
-        variants.append((f"without_{i}", before + [cluster, _decluster([n])]))
+        variants.append((f"without_{i}", before + [cluster, _decluster([n] + unreached)]))
     if rest:
-        variants.append(("without_rest", before + [cluster, _decluster(rest)]))
+        variants.append(("without_rest", before + [cluster, _decluster(rest + unreached)]))
     built = [model(st, tag) for tag, st in variants]
     if built[0][1]:
         raise SmoptError(built[0][1])
@@ -166,9 +175,10 @@ def choose_precompilation(input_dir, before, module, device, samples, batch_size
     if len(clusters) == 1 and full_gm >= KEEP_GAIN:
         dropped = names[:]
     kept = [n for n in names if n not in dropped]
-    stages = [cluster] + ([_decluster(dropped)] if dropped else []) if kept else []
+    undo = dropped + unreached
+    stages = [cluster] + ([_decluster(undo)] if undo else []) if kept else []
     final_gm, final_model = full_gm, built[1][0]
-    if kept and dropped:
+    if kept and undo:
         final_model, why = model(before + stages, "kept_clusters")
         if why:
             final_gm = math.inf

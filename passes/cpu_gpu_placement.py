@@ -21,6 +21,34 @@ placed as one unit together with everything they run):
   (two auxiliary nodes per value make the cut count it exactly once per direction).
   Constants cost nothing: they are placed with their consumers (copied when those disagree).
 
+Cost constants (options; defaults and where they come from; benchmarks/placement_calibration.py
+measures the CPU side on the machine at hand, and the transfer side and the GPU when one is
+visible to TensorFlow):
+- `flops-per-byte` = 8: host cost units (passes/cost_model.py: a FLOP or 4 bytes of memory
+  traffic) run in the time one byte crosses PCIe. A PCIe 3.0 x16 link moves 15.75 GB/s per
+  direction (PCI-SIG base specification), ~12 GB/s measured by NVIDIA's bandwidthTest with
+  pinned memory; a serving host's dense compute runs ~1e11 units/s (the calibration measured
+  6.9e10 units/s for a 32x1024x1024 MatMul on one core of this 2-core AVX-512 machine, i.e.
+  5.8 units per byte at 12 GB/s; a few cores reach 8). Tiny ops run far below that (1e8 to
+  5e9 units/s at batch 32: TF's per-op dispatch dominates), but they also cost little
+  either side, so the constant is set for the compute that decides the cut.
+- `gpu-speedup` = 10: an NVIDIA T4 (the usual tabular serving GPU) peaks at 8.1 TFLOPS FP32
+  (T4 datasheet), ~15x the 0.55 T units/s of 8 such host cores; rounded down because small
+  ops on a GPU are bound by kernel launches (a few microseconds each).
+- `transfer-overhead` = 0 bytes: per-transfer latency left out, so transfers cost their
+  bytes. A cudaMemcpy of a few bytes takes ~10 us (the order NVIDIA's CUDA C++ Best Practices
+  Guide gives for per-transfer overhead), ~120000 bytes at 12 GB/s: with that value a model
+  as small as the tests' Wide & Deep (an MLP of 44-64-32-1 at batch 32) would stay on the
+  CPU entirely, which is right for single small requests and wrong for the batched serving
+  the split is for (TFRT on GPU batches transfers, as the runtime's documentation says).
+  Pass transfer-overhead=120000 to price latency-bound serving.
+- `host-table-bytes` = 16 MiB: copying such a table over PCIe takes ~1.4 ms at 12 GB/s,
+  longer than a tabular request; smaller tables are cheap to keep in GPU memory (copied once
+  at load), larger ones are gathered where they live.
+- strings count 32 bytes per element (`value_bytes`): TensorFlow's tstring is a 24-byte
+  struct holding strings of up to 22 bytes inline (tensorflow/core/platform/ctstring_internal.h),
+  the size of categorical feature values; longer ones add a heap block.
+
 The min cut is the optimum of this cost model. The accelerator part must also not have a
 cycle through the host (GPU -> CPU -> GPU: one device program could not run uninterrupted);
 after the cut this is verified, and repaired by pinning (the bridging host ops to the GPU,
@@ -69,7 +97,7 @@ def value_bytes(t, batch_size):
     dt = t.dtype
     if dt.name in _HANDLE_DTYPES:
         return 0
-    size = dt.itemsize or 32  # strings: a typical short string
+    size = dt.itemsize or 32  # strings: a 24-byte tstring holding a short value (module docstring)
     if t.shape is None:
         return batch_size * size
     return math.prod(batch_size if d < 0 else d for d in t.shape) * size
@@ -304,10 +332,13 @@ class CpuGpuPlacement(Pass):
         Option("report", str, "", "write the placement report as JSON to this file (default: text on stderr)"),
         Option("host-table-bytes", int, 16 << 20,
                "variables at least this large (embedding tables) stay in host memory"),
-        Option("gpu-speedup", float, 10.0, "how many times faster the GPU runs an op than the CPU"),
+        Option("gpu-speedup", float, 10.0, "how many times faster the GPU runs an op than the CPU "
+                                           "(T4 FP32 peak over 8 host cores, rounded down)"),
         Option("flops-per-byte", float, 8.0,
-               "cost-model units (FLOPs) the host computes in the time one byte crosses PCIe"),
-        Option("transfer-overhead", int, 0, "fixed cost of one host<->device transfer, in bytes"),
+               "cost-model units (FLOPs) the host computes in the time one byte crosses PCIe "
+               "(~1e11 units/s over ~12 GB/s)"),
+        Option("transfer-overhead", int, 0, "fixed cost of one host<->device transfer, in bytes "
+                                            "(~10 us x 12 GB/s = 120000 prices latency)"),
     )
     statistics = (("num-gpu-ops", "Number of ops placed on the GPU"),
                   ("num-cpu-ops", "Number of ops placed on the CPU"),

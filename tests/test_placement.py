@@ -106,6 +106,27 @@ def test_placed_model_runs_on_cpu_with_unchanged_outputs(placed_wide_deep):
     assert [op.device for op in _serve(back).ops] == [op.device for op in _serve(m).ops]
 
 
+def test_smopt_optimize_target_gpu_splits_wide_deep(runtime_model, tmp_path, capsys):
+    """`smopt-optimize --target_device gpu` and no other flag: the placement runs with its
+    default constants; in the exported graph the string work and the lookups are on the
+    host, the MLP on the GPU; the model loads here (soft placement) with the same outputs."""
+    from tools.smopt_optimize import main
+    src = runtime_model("wide_deep")
+    out = str(tmp_path / "gpu")
+    assert main(["--input_model_dir", src, "--output_model_dir", out, "--target_device", "gpu"]) == 0
+    err = capsys.readouterr().err
+    assert "smopt-optimize: pipeline: canonicalize,cse,dce,merge-functions,cpu-gpu-placement" in err
+    assert "cpu-gpu-placement: " in err and "(placement optimal)" in err
+    serve = _serve(import_saved_model(out))
+    host = [op for op in serve.ops if _strings(op) or op.type in ("LookupTableFindV2", "StringToHashBucketFast")]
+    assert len(host) >= 8 and all(op.device == HOST for op in host)
+    dense = [op for op in serve.ops if op.type in ("MatMul", "Relu")]
+    assert len(dense) == 5 and all(op.device == GPU for op in dense)
+    for batch, seed in ((4, 0), (7, 2)):
+        M.assert_outputs_close(M.run_serving(src, "wide_deep", batch, seed),
+                               M.run_serving(out, "wide_deep", batch, seed), rtol=0.0)
+
+
 # ---- the min cut is the optimum of its cost model (brute force) -------------------------
 SMALL = """
 func.func @serve(%words: tensor<?x!tf_type.string>, %x: tensor<?x4xf32>, %table: tensor<!tf_type.resource>,
