@@ -42,6 +42,7 @@ from ir.core import CALL_OPS, Function, Op, OpResult, clone_op
 
 from ._effects import SideEffects
 from .registry import Option, Pass, PassError, register
+from .xla_compat import data_dependent_constant_input
 
 _DEVICE_KIND = {"cpu": "CPU", "gpu": "GPU", "tpu": "TPU"}
 
@@ -143,6 +144,9 @@ class Compilability:
         issues = xla_issues(op, self.module, self.device)
         if issues:
             return issues[0]
+        const_idx = data_dependent_constant_input(op)
+        if const_idx is not None:
+            return f"operand #{const_idx} must be a compile-time constant but depends on run-time data"
         if callees is not None:
             if not callees:
                 return "unknown callee"

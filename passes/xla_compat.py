@@ -218,3 +218,57 @@ def op_issues(op, module=None, device="tpu", allow=(), deny=()):
             if v.name not in allowed or (v.name not in dev_types and v is not T.string):
                 return [f"its XLA kernel does not accept {attr} = {_type_str(v)}"]
     return []
+
+
+# Operands XLA needs as compile-time constants (TF's REGISTER_XLA_OP(...)
+# .CompileTimeConstantInput(...) in tensorflow/compiler/tf2xla/kernels), by operand index.
+# XLA compiles a cluster per distinct value of such an operand when it enters the cluster
+# as an argument, but a value computed inside the cluster from run-time data cannot be
+# compiled at all ("must be a compile-time constant").
+COMPILE_TIME_CONSTANT_INPUTS = {
+    "Range": (0, 1, 2), "Reshape": (1,), "Fill": (0,), "Tile": (1,), "Slice": (1, 2),
+    "StridedSlice": (1, 2, 3), "Transpose": (1,), "Pad": (1,), "PadV2": (1,), "MirrorPad": (1,),
+    "ExpandDims": (1,), "Sum": (1,), "Mean": (1,), "Max": (1,), "Min": (1,), "Prod": (1,),
+    "All": (1,), "Any": (1,), "ArgMax": (1,), "ArgMin": (1,), "ConcatV2": (-1,), "Split": (0,),
+    "SplitV": (1, 2), "OneHot": (1,), "BroadcastTo": (1,), "TopKV2": (1,), "Cumsum": (1,),
+    "Cumprod": (1,), "GatherV2": (2,), "ResizeBilinear": (1,), "ResizeNearestNeighbor": (1,),
+    "ReverseV2": (1,), "Empty": (0,), "LinSpace": (2,), "Roll": (1, 2), "ScatterNd": (2,),
+    "UnsortedSegmentSum": (2,), "UnsortedSegmentMax": (2,), "UnsortedSegmentMin": (2,),
+    "UnsortedSegmentProd": (2,), "Bincount": (1,), "MatrixBandPart": (1, 2),
+    "Conv2DBackpropInput": (0,), "RandomUniform": (0,), "RandomStandardNormal": (0,),
+    "StatelessRandomUniform": (0,), "StatelessRandomNormal": (0,),
+    "SequenceMask": (1,), "MaxPoolV2": (1, 2), "EuclideanNorm": (1,),
+}
+# Ops whose value XLA can fold at compile time when their inputs can: shapes of the
+# arguments are static at compile time (a cluster is compiled per input shape).
+_SHAPE_SOURCES = frozenset({"Const", "Shape", "ShapeN", "Size", "Rank"})
+_SHAPE_ARITHMETIC = frozenset({
+    "Identity", "Pack", "Unpack", "ConcatV2", "StridedSlice", "Slice", "Add", "AddV2", "Sub",
+    "Mul", "FloorDiv", "FloorMod", "RealDiv", "Div", "Cast", "Prod", "Sum", "Maximum",
+    "Minimum", "GatherV2", "Squeeze", "ExpandDims", "Reshape", "Fill", "Range", "Neg",
+    "Floor", "Ceil", "BroadcastArgs", "Transpose", "Equal", "Select", "SelectV2", "Less",
+    "Greater", "LogicalAnd", "ZerosLike", "OnesLike",
+})
+
+
+def data_dependent_constant_input(op, limit=256):
+    """The index of an operand of `op` that XLA needs as a compile-time constant but that is
+    computed from run-time data in the same function (not only from constants, shapes and
+    arguments), else None. Such an op must not be clustered with that computation."""
+    from ir.core import OpResult
+    indices = COMPILE_TIME_CONSTANT_INPUTS.get(op.type, ())
+    for idx in indices:
+        if not -len(op.operands) <= idx < len(op.operands):
+            continue
+        stack, seen = [op.operands[idx]], set()
+        while stack:
+            v = stack.pop()
+            if id(v) in seen or not isinstance(v, OpResult):
+                continue  # an argument: the cluster gets it as a (compile-time) input
+            seen.add(id(v))
+            if v.op.type in _SHAPE_SOURCES:
+                continue
+            if v.op.type not in _SHAPE_ARITHMETIC or len(seen) > limit:
+                return idx % len(op.operands)
+            stack.extend(v.op.operands)
+    return None
