@@ -429,7 +429,8 @@ class BF16Convert(Pass):
         self.in_scope = self._scope(module, cg)
         if not self.skip_safety_checks:
             self._safety_check(module)
-        # Types as imported, for the ops and signatures this pass does not convert.
+        # Operand and result types as imported (retaken for in-scope functions after step 1):
+        # what each op and function requires where this pass does not change it.
         self.snapshot = {}
         self.snapshot_results = {}   # id(variable read) -> its result's dtype before variables change
         self.orig_results = {}
@@ -439,6 +440,7 @@ class BF16Convert(Pass):
         self.graveyard = []       # erased ops, kept alive so that no new object reuses their id
         self.filtered_outputs = set()  # ids of filterlisted ops' results: bfloat16 to their users
         self.inserted_casts = set()    # ids of the Cast ops this pass inserted
+        self.tainted_returns = {}      # function name -> indices of results computed from kept ops
         self.loop_state, self.f32_functions = self._loop_state(module, cg)
         # Dead ops (TensorFlow prunes them, e.g. tf_keras RNNs' unused first step) decide nothing.
         effects = SideEffects(module)
@@ -495,6 +497,8 @@ class BF16Convert(Pass):
                     seen.add(id(op))
                     ops.add(id(op))
                     stack.extend(op.operands)
+                    if op.callee is not None:
+                        roots.add(op.callee)
                     for val in op.attrs.values():
                         for f in (val if isinstance(val, list) else [val]):
                             if isinstance(f, FuncAttr):
@@ -837,6 +841,8 @@ class _Rewriter:
                 rets.append(v)
             if any(a is not b for a, b in zip(rets, fn.returns)):
                 fn.set_returns(rets)
+            if self.converting:
+                p.tainted_returns[fn.name] = {i for i, v in enumerate(fn.returns) if id(v) in self.tainted}
             if self.convert_sig:
                 if self.sig_changed or any(
                         o is F32 and _elem(v) is BF16 for o, v in zip(orig, fn.returns)):
@@ -858,6 +864,11 @@ class _Rewriter:
         p = self.p
         if op.type in p.filtered:
             p.filtered_outputs.update(id(r) for r in op.results if _elem(r) is F32)
+            return
+        callee = op.callee
+        if callee is not None:   # results the callee computed from kept ops (callees come first)
+            idx = p.tainted_returns.get(callee, ())
+            self.tainted.update(id(r) for i, r in enumerate(op.results) if i in idx and _elem(r) is F32)
             return
         cat = p.category(op)
         if cat == "keep" or (cat in ("infer", "clear") and any(id(v) in self.tainted for v in operands)):
