@@ -8,7 +8,9 @@ relative to the max-abs output) and the model does not get slower; `[]` when not
 qualifies (the model is left as it is; `report["message"]` says why).
 
 Weights. The candidates are the float32 variables of rank >= 2 with at least `MIN_ELEMENTS`
-elements that `freeze-variables` turns into constants (after the `prefix` stages, which the
+elements that `freeze-variables` turns into constants (it must freeze every variable of the
+model: otherwise the checkpoint stays and constants only add to it, and the model is left
+uncompressed with that reason) (after the `prefix` stages, which the
 final pipeline runs first as well): every function's read of such a variable becomes a
 constant under the read's node name, and the per-weight options of the passes name those
 constants as `function/node`. Freezing first is what makes the choices free at run time:
@@ -73,6 +75,7 @@ LATENCY_TOLERANCE = 1.05
 DYNAMIC_RANGE_GAIN = 0.95
 FOLD_LIMIT = 10 << 20
 PRUNE_LEVELS = (0.75, 0.9, 0.95)
+SHARE_MIN_BYTES = 256   # a shared constant costs a call and a function (~200 bytes of graph)
 
 
 # The constant freeze-variables makes of a read, named after the reading op.
@@ -244,7 +247,7 @@ def stages_for(weights, dynamic=()):
                          **{"min-num-elements": 0}, weights=dyn))
     if by.get("bf16"):
         st.append(_stage("bf16-weights", **{"min-elements": 0}, weights=by["bf16"]))
-    st += ["share-constants", "merge-functions"]
+    st += [f"share-constants{{min-bytes={SHARE_MIN_BYTES}}}", "merge-functions"]
     return st
 
 
@@ -364,7 +367,14 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
         return [], report
     search_set, held_set = measure.split(samples)
     m = prepared(input_dir, prefix)
+    total = len(m.variables)
     weights = find_weights(m)
+    if m.variables:   # freeze-variables drops the checkpoint only when every variable froze
+        report["message"] = (f"{len(m.variables)} of {total} variables cannot become constants (written at "
+                             "run time, a lookup table's state, or read through a function several variables "
+                             "share), so the model keeps its stored variables and compressed constants would "
+                             "only add to them: left uncompressed")
+        return [], report
     del m
     if not weights:
         report["message"] = (f"no float32 weight of rank >= 2 with at least {MIN_ELEMENTS} elements "

@@ -122,6 +122,18 @@ def test_budget_that_cannot_be_met_leaves_the_model_unchanged(built, tmp_path, c
     assert _held_out_error("cnn", src, out) == 0.0
 
 
+def test_model_keeping_its_variables_is_left_uncompressed(tmp_path, capsys):
+    """Wide & Deep holds lookup tables (state that stays in the checkpoint), so freezing keeps
+    every variable stored and constants could only add bytes: no search, a message."""
+    from tests import models_runtime as MR
+    src = MR.build("wide_deep", str(tmp_path / "wd"))
+    out = str(tmp_path / "wd_out")
+    rep, err = _run(src, out, capsys)
+    assert not rep["compression"]["kept"] and "evaluations" not in rep["compression"]
+    assert "variables cannot become constants" in err and "left uncompressed" in err
+    MR.assert_outputs_close(MR.run_serving(src, "wide_deep"), MR.run_serving(out, "wide_deep"), rtol=0.0)
+
+
 def test_representative_dataset_sample_inputs(built, tmp_path, capsys):
     """--sample_inputs as a TFRecord of RepresentativeDataSample (what the quantization
     pipeline reads): one batch per record."""

@@ -1,0 +1,204 @@
+"""smopt-optimize against the original model: precompilation and compression, side by side.
+
+    python benchmarks/optimize_vs_original.py [--models mlp,cnn,...] [--repeats 3] [--batch-sizes 1,8]
+
+For each model (tests/models_runtime.py, tests/models_compression.py and a tf_keras
+MobileNetV2 at 96x96, weights=None; built once under --workdir):
+- latency of the original, of the original under TensorFlow's auto-jit
+  (TF_XLA_FLAGS="--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit") and of
+  `smopt-optimize --allow_precompilation=true`, each measured in fresh processes (median over
+  --repeats processes of each process's median per batch size), and the ratios
+  precompiled / min(original, auto-jit);
+- `smopt-optimize --allow_compression=true` (default budget): size, latency (fresh
+  processes as above) and max-abs output error relative to the original's max-abs output
+  on inputs the search never saw, with ratios.
+Inputs: the models' own input generators where they exist, else generated from the signature
+(compiler/measure.py). The models are timed on the serving_default signature.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import _common  # noqa: F401 - sys.path and TF logging
+import numpy as np
+
+ROOT = _common.ROOT
+RUNTIME = ("mlp", "cnn", "control_flow", "string_middle", "nested_calls", "wide_deep")
+COMPRESSION = ("lstm", "cnn_c", "mlp_c")
+ALL = RUNTIME + COMPRESSION + ("mobilenet_v2",)
+AUTO_JIT = "--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit"
+
+
+def build(name, workdir):
+    """The model's SavedModel path, built on first use."""
+    path = os.path.join(workdir, name)
+    if os.path.exists(os.path.join(path, "saved_model.pb")):
+        return path
+    print(f"building {name} in {path} ...", flush=True)
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    if name in RUNTIME:
+        import models_runtime
+        models_runtime.build(name, path)
+    elif name in COMPRESSION:
+        import models_compression
+        models_compression.build(name.replace("_c", ""), path)
+    elif name == "mobilenet_v2":
+        import tensorflow as tf
+        import tf_keras
+        model = tf_keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3))
+        # Random weights with the default batch-norm statistics (mean 0, variance 1) make every
+        # probability 1/1000 whatever the input; one step at learning rate 0 with momentum 0
+        # sets the statistics from a batch, so outputs depend on the weights as a trained
+        # model's do.
+        for layer in model.layers:
+            if isinstance(layer, tf_keras.layers.BatchNormalization):
+                layer.momentum = 0.0
+        model.compile(optimizer=tf_keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy")
+        x = np.random.default_rng(0).standard_normal((32, 96, 96, 3)).astype(np.float32)
+        model.fit(x, np.zeros(32), batch_size=32, epochs=1, verbose=0)
+        tf.saved_model.save(model, path)
+    return path
+
+
+def inputs(name, path, batch, seed):
+    """{key: numpy array} for serving_default."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    if name in RUNTIME:
+        import models_runtime
+        return models_runtime.inputs(name, batch, seed)
+    if name in COMPRESSION:
+        import models_compression
+        return models_compression.inputs(name.replace("_c", ""), batch, seed)
+    from compiler import measure
+    from compiler.importer import import_saved_model
+    sig = import_saved_model(path).signatures["serving_default"]
+    return measure.generate(sig, batch, seed=seed)
+
+
+# ---- the child: one model, one process --------------------------------------------------------
+def child(path, npz, batch_sizes, out_json):
+    """Median seconds per call of serving_default per batch size, written to `out_json`."""
+    from compiler import measure
+    samples = dict(np.load(npz, allow_pickle=True))
+    model = measure.Model(path)
+    fn = model.fn("serving_default")
+    res = {}
+    for b in batch_sizes:
+        feeds = measure.to_tensors({k: (v[np.arange(b) % v.shape[0]] if v.ndim else v) for k, v in samples.items()})
+        for _ in range(3):
+            fn(**feeds)
+        reps = []
+        for _ in range(15):
+            n = 0
+            t0 = time.perf_counter()
+            while n == 0 or time.perf_counter() - t0 < 0.02:
+                fn(**feeds)
+                n += 1
+            reps.append((time.perf_counter() - t0) / n)
+        res[str(b)] = float(np.median(reps))
+    with open(out_json, "w") as f:
+        json.dump(res, f)
+
+
+def timed(path, npz, batch_sizes, repeats, env_extra=None):
+    """{batch: median over `repeats` fresh processes of the process's median seconds}."""
+    runs = []
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
+    for i in range(repeats):
+        out = npz + f".t{i}.json"
+        r = subprocess.run([sys.executable, __file__, "--child", path, "--npz", npz, "--out", out,
+                            "--batch-sizes", ",".join(map(str, batch_sizes))],
+                           env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            return None, (r.stderr.strip().splitlines() or ["failed"])[-1]
+        with open(out) as f:
+            runs.append(json.load(f))
+    return {int(b): float(np.median([run[b] for run in runs])) for b in runs[0]}, None
+
+
+def optimize(src, out, *flags):
+    report = out + ".report.json"
+    r = subprocess.run([sys.executable, "-m", "tools.smopt_optimize", "--input_model_dir", src,
+                        "--output_model_dir", out, "--overwrite", "--report_json", report, *flags],
+                       cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    if r.returncode != 0:
+        return None, r.stderr.strip().splitlines()[-1]
+    with open(report) as f:
+        return json.load(f), None
+
+
+def error(name, src, out):
+    from compiler import measure
+    samples = {"serving_default": [inputs(name, src, 16, s) for s in (101, 102)]}
+    return measure.output_error(measure.Model(src).run(samples), measure.Model(out).run(samples))
+
+
+def _fmt(t):
+    return "-" if t is None else " ".join(f"{t[b] * 1e3:.3f}" for b in sorted(t))
+
+
+def _ratio(a, b):
+    if not a or not b:
+        return "-"
+    r = math.exp(np.mean([math.log(a[k] / b[k]) for k in b]))
+    return f"x{r:.2f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", default=",".join(ALL))
+    ap.add_argument("--repeats", type=int, default=3, help="fresh processes per latency figure")
+    ap.add_argument("--batch-sizes", default="1,8")
+    ap.add_argument("--workdir", default=os.path.join("/tmp", "smopt-bench-optimize"))
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--npz", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    sizes = [int(b) for b in args.batch_sizes.split(",")]
+    if args.child:
+        child(args.child, args.npz, sizes, args.out)
+        return
+    os.makedirs(args.workdir, exist_ok=True)
+    rows = []
+    for name in args.models.split(","):
+        src = build(name, args.workdir)
+        npz = os.path.join(args.workdir, name + ".npz")
+        np.savez(npz, **inputs(name, src, 8, 0))
+        pre_dir, comp_dir = os.path.join(args.workdir, name + "_pre"), os.path.join(args.workdir, name + "_comp")
+        pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true")
+        comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true")
+        t_orig, _ = timed(src, npz, sizes, args.repeats)
+        t_jit, jit_err = timed(src, npz, sizes, args.repeats, {"TF_XLA_FLAGS": AUTO_JIT})
+        t_pre = timed(pre_dir, npz, sizes, args.repeats)[0] if pre_rep else None
+        t_comp = timed(comp_dir, npz, sizes, args.repeats)[0] if comp_rep else None
+        best = {b: min(t_orig[b], t_jit[b]) if t_jit else t_orig[b] for b in t_orig}
+        pre = (pre_rep or {}).get("precompilation", {})
+        comp = (comp_rep or {}).get("compression", {})
+        kept = sum(1 for c in pre.get("clusters", []) if c.get("kept"))
+        rows.append((name, t_orig, t_jit, t_pre, best, kept, len(pre.get("clusters", [])), comp, t_comp,
+                     error(name, src, comp_dir) if comp_rep else None, pre_err or jit_err or comp_err))
+        r = rows[-1]
+        print(f"{name}: original {_fmt(t_orig)} ms, auto-jit {_fmt(t_jit)}, precompiled {_fmt(t_pre)} "
+              f"({kept}/{r[6]} clusters; vs best {_ratio(t_pre, best)}); compressed {_fmt(t_comp)} "
+              f"size {comp.get('before', {}).get('size')} -> {(comp.get('after') or {}).get('size')} "
+              f"({'kept' if comp.get('kept') else 'left as is'}), error {r[9]}"
+              + (f" [{r[10]}]" if r[10] else ""), flush=True)
+    bs = "/".join(map(str, sizes))
+    print(f"\nlatency in ms at batch sizes {bs}; ratios are geometric means over the batch sizes")
+    print(f"{'model':<14}{'original':>16}{'auto-jit':>16}{'precompiled':>16}{'clusters':>9}{'pre/best':>9}"
+          f"{'pre/orig':>9}{'size ratio':>11}{'comp lat':>9}{'comp err':>10}")
+    for name, t_orig, t_jit, t_pre, best, kept, total, comp, t_comp, err, _ in rows:
+        size = (f"x{comp['before']['size'] / comp['after']['size']:.2f}" if comp.get("kept") else "x1.00")
+        print(f"{name:<14}{_fmt(t_orig):>16}{_fmt(t_jit):>16}{_fmt(t_pre):>16}{f'{kept}/{total}':>9}"
+              f"{_ratio(t_pre, best):>9}{_ratio(t_pre, t_orig):>9}{size:>11}{_ratio(t_comp, t_orig):>9}"
+              f"{'-' if err is None else f'{err:.4f}':>10}")
+
+
+if __name__ == "__main__":
+    main()
