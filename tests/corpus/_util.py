@@ -97,6 +97,24 @@ def hold_keras(module, model, attach: bool) -> None:
         module.net_variables = list(model.variables)
 
 
+def calibrate_batchnorm(model, batch, bn_class) -> int:
+    """Set every BatchNormalization's moving statistics to those of one training-mode pass over
+    `batch` (momentum 0 for that pass). Freshly initialized statistics (mean 0, variance 1) make
+    deep random networks vanish or explode (EfficientNetB0's logits are ~1e-6, MobileNetV3's
+    ~1e-11), which makes every relative-error check vacuous; calibrated ones give O(1)
+    activations that depend on the input, as in a trained model. Returns the number of layers."""
+    layers = [l for l in model._flatten_layers(include_self=False) if isinstance(l, bn_class)]
+    saved = [l.momentum for l in layers]
+    for l in layers:
+        l.momentum = 0.0
+    try:
+        model(batch, training=True)
+    finally:
+        for l, m in zip(layers, saved):
+            l.momentum = m
+    return len(layers)
+
+
 def rng(seed: int, salt: int = 0) -> np.random.Generator:
     return np.random.default_rng([seed, salt])
 

@@ -16,11 +16,14 @@ import functools
 import numpy as np
 
 from tests.corpus import CorpusModel
-from tests.corpus._util import (asset_files, hold_keras, images, rng, save_aliased, sentences, tf,
-                                tf_keras_session, token_ids)
+from tests.corpus._util import (asset_files, calibrate_batchnorm, hold_keras, images, rng, save_aliased,
+                                sentences, tf, tf_keras_session, token_ids)
+
+CALIBRATION_SEED = 1000  # images for BatchNormalization statistics, distinct from inputs(seed)
 
 # ---- applications ---------------------------------------------------------------------------
-# (class, preprocess module, input size, attach). Every application is in the corpus at its
+# (class, preprocess module, input size, attach). BatchNormalization statistics are calibrated
+# on 16 images (see calibrate_batchnorm). Every application is in the corpus at its
 # smallest member and every other variant up to 10M parameters (at 10 classes). attach=True
 # exports the Keras model object itself (Keras metadata, per-layer functions, custom-gradient
 # functions) as users do; the others export only its variables, which saves 3-5x faster.
@@ -73,6 +76,8 @@ def build_application(path, cls, module, size, attach, **kwargs):
         net = getattr(k.applications, cls)(weights=None, input_shape=(size, size, 3), classes=10,
                                            classifier_activation=None, **kwargs)
         preprocess = getattr(k.applications, module).preprocess_input
+        calibrate_batchnorm(net, preprocess(t.cast(images(CALIBRATION_SEED, 16, size, size), t.float32)),
+                            k.layers.BatchNormalization)
 
         class ImageClassifier(t.Module):
             def __init__(self):
@@ -112,7 +117,9 @@ def build_text_rnn(path):
     with tf_keras_session() as k:
         L = k.layers
         ids = k.Input((TEXT_LEN,), dtype="int32", name="token_ids")
-        x = L.Embedding(TEXT_VOCAB, 32, mask_zero=True)(ids)
+        # Embeddings of a trained model's magnitude (the default +-0.05 makes logits ~1e-2).
+        x = L.Embedding(TEXT_VOCAB, 32, mask_zero=True,
+                        embeddings_initializer=k.initializers.RandomNormal(stddev=0.5))(ids)
         x = L.LSTM(32, return_sequences=True)(x)
         x = L.GRU(32)(x)
         x = L.Dense(16, activation="relu")(x)
@@ -197,6 +204,8 @@ def build_video(path):
         x = L.TimeDistributed(L.GlobalAveragePooling2D())(x)
         x = L.GRU(16)(x)
         net = k.Model(inp, L.Dense(5)(x), name="video")
+        calibrate_batchnorm(net, images(CALIBRATION_SEED, 8 * FRAMES, HW, HW).reshape(8, FRAMES, HW, HW, 3) / 255.0,
+                            L.BatchNormalization)
 
         class VideoClassifier(t.Module):
             def __init__(self):
@@ -332,7 +341,7 @@ def build_text_vectorization(path):
     with tf_keras_session() as k, asset_files(vocab=TV_WORDS) as files:
         L = k.layers
         ids = k.Input((TV_LEN,), dtype="int64", name="ids")
-        x = L.Embedding(len(TV_WORDS) + 2, 16)(ids)
+        x = L.Embedding(len(TV_WORDS) + 2, 16, embeddings_initializer=k.initializers.RandomNormal(stddev=0.5))(ids)
         x = L.Conv1D(32, 3, padding="same", activation="relu")(x)
         x = L.GlobalMaxPooling1D()(x)
         net = k.Model(ids, L.Dense(2)(L.Dropout(0.2)(x)), name="sentiment")
@@ -378,6 +387,9 @@ def build_model_save(path):
         m = L.Dense(8, activation="tanh")(meta)
         x = L.Dropout(0.3)(L.Concatenate()([x, m]))
         model = k.Model([img, meta], L.Dense(3, activation="softmax", name="probs")(x))
+        calibrate_batchnorm(model, [images(CALIBRATION_SEED, 16, 32, 32).astype(np.float32),
+                                    rng(CALIBRATION_SEED).standard_normal((16, 4)).astype(np.float32)],
+                            L.BatchNormalization)
         model.save(path)
 
 
