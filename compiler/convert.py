@@ -91,11 +91,16 @@ def check_paths(input_dir, output_dir, overwrite=False, inst=None, dump_dir=None
     for flag, path in files:
         if path:
             check_output_file(path, flag)
-    src = os.path.realpath(input_dir)
+    check_not_inside(paths, input_dir, "the input model directory", "the input is never modified")
+    check_not_inside(paths, output_dir, "the output directory", "the output directory holds only the model")
+
+
+def check_not_inside(paths, directory, what, why):
+    """Refuse any (flag, path) of `paths` that is `directory` or lies inside it (symlinks resolved)."""
+    root = os.path.realpath(directory) + os.sep
     for flag, path in paths:
-        if path and path != "-" and (os.path.realpath(path) + os.sep).startswith(src + os.sep):
-            raise SmoptError(f"{flag} '{path}' lies inside the input model directory '{input_dir}'; "
-                             "the input is never modified")
+        if path and path != "-" and (os.path.realpath(path) + os.sep).startswith(root):
+            raise SmoptError(f"{flag} '{path}' is or lies inside {what} '{directory}'; {why}")
 
 
 def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, log, tool, before_publish):

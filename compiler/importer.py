@@ -12,6 +12,7 @@ from google.protobuf import message as _pb_message
 
 from ir import opdefs
 from ir import types as T
+from ir.attributes import ShapeAttr
 from ir.core import Asset, Function, Module, Op, Signature, Variable
 from . import tfproto
 from .errors import SmoptError
@@ -104,8 +105,9 @@ class _Importer:
         if any(d is None for d in dtypes):
             raise SmoptError(f"cannot tell the result types of node '{nd.name}' ({nd.op}) in {where}: "
                              "a type attr is missing")
-        if not isinstance(shapes, list) or len(shapes) != len(dtypes):
-            shapes = [None] * len(dtypes)
+        if not isinstance(shapes, list) or len(shapes) != len(dtypes) or \
+                not all(isinstance(s, ShapeAttr) for s in shapes):
+            shapes = [None] * len(dtypes)  # a hint only: missing or malformed, the shape is unknown
         rtypes = []
         for d, s in zip(dtypes, shapes):
             rtypes.append(T.TensorType(d, s.dims if s is not None else None))
@@ -171,7 +173,8 @@ class _Importer:
             if i in fdef.arg_attr:
                 attrs = {k: attr_from_proto(v) for k, v in fdef.arg_attr[i].attr.items()}
             shapes = attrs.pop("_output_shapes", None)
-            shape = shapes[0].dims if isinstance(shapes, list) and len(shapes) == 1 else None
+            shape = shapes[0].dims if isinstance(shapes, list) and len(shapes) == 1 and \
+                isinstance(shapes[0], ShapeAttr) else None
             if a.type_attr or a.number_attr or a.type_list_attr:
                 raise SmoptError(f"{where} is polymorphic (argument '{a.name}' has a type attr); "
                                  "only concrete functions are supported")
@@ -391,6 +394,9 @@ def import_saved_model(model_dir, tags=None):
         if model_dir in str(e):
             raise
         raise SmoptError(f"cannot import '{pb}': {e}") from None
+    except MemoryError:
+        raise SmoptError(f"cannot import '{pb}': {importer.context}: out of memory (an attribute asks "
+                         "for more values than fit)") from None
     except (ValueError, TypeError, OverflowError, IndexError, KeyError) as e:
         # A field the protos allow but the model cannot mean (an unknown or reference dtype,
         # a tensor whose values do not fit its shape, a dangling object-graph reference):
@@ -419,11 +425,13 @@ def validate_checkpoint(module):
     value reads back (TensorFlow checks each tensor's checksum in the data files). Values
     are read one at a time, so memory stays at the largest variable. Raises SmoptError
     naming the file and the problem."""
-    if not module.variables or not module.source:
+    if not module.source:
         return
     vdir = os.path.join(module.source, "variables")
     prefix = os.path.join(vdir, "variables")
     index = prefix + ".index"
+    if not module.variables and not os.path.exists(index):
+        return  # a stateless model without a checkpoint
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
 
@@ -448,11 +456,13 @@ def validate_checkpoint(module):
             raise SmoptError(f"checkpoint '{index}' stores variable '{v.path}' with shape {list(got)}, the "
                              f"graph declares {[d if d >= 0 else None for d in want]}")
     data = os.path.join(vdir, "variables.data-*")
-    for v in module.variables:
+    paths = {v.checkpoint_key: v.path for v in module.variables}
+    for key in sorted(dtypes):  # every entry: the export copies or rewrites them all
         try:
-            reader.get_tensor(v.checkpoint_key)
+            reader.get_tensor(key)
         except Exception as e:  # e.g. IndexError "Read less bytes than requested" (truncated)
-            raise SmoptError(f"corrupt checkpoint data '{data}': variable '{v.path}': {_tf_message(e)}") from None
+            what = f"variable '{paths[key]}'" if key in paths else f"entry '{key}'"
+            raise SmoptError(f"corrupt checkpoint data '{data}': {what}: {_tf_message(e)}") from None
 
 
 def checkpoint_reader(model_dir):

@@ -71,7 +71,9 @@ def check_output_file(path, flag="-o"):
     what only writing can tell (a full disk, a read-only file system)."""
     if path == "-":
         return
-    if os.path.isdir(path):
+    if not path:
+        raise SmoptError(f"{flag} names no file (an empty path)")
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):
         raise SmoptError(f"{flag} '{path}' is a directory, not a file")
     if os.path.exists(path) and not os.path.isfile(path):
         return  # /dev/null and friends: written in place
@@ -87,6 +89,8 @@ def check_output_file(path, flag="-o"):
 
 def check_output_dir(path, flag):
     """Before any work: can directory `path` be used or created (with its parents)?"""
+    if not path:
+        raise SmoptError(f"{flag} names no directory (an empty path)")
     if os.path.lexists(path) and not os.path.isdir(path):
         raise SmoptError(f"{flag} '{path}' exists and is not a directory")
     hit = nearest_existing(path)

@@ -9,6 +9,8 @@ from there, replayable with `smopt FILE --run-reproducer`.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -78,8 +80,11 @@ class PassManager:
         # their destination and are published only when everything succeeded (publish_outputs),
         # so a failure leaves no report behind. defer_outputs: the caller publishes (after its
         # own output is written); otherwise run() does at its end.
+        # The same holds for what passes write to stderr (reports): with defer_outputs it
+        # is held until publish_outputs, so a failed run prints its one error line only.
         self.defer_outputs = False
         self._staged = []         # (temporary, destination)
+        self._stderr = []         # text passes wrote to stderr, held back
 
     def record(self, label, seconds):
         """Time spent outside passes (parsing, import, output), shown in the timing report."""
@@ -129,9 +134,15 @@ class PassManager:
                 for t, _ in staged:
                     if os.path.exists(t):
                         os.unlink(t)
+                self._stderr = []
                 raise os_error(e, dest) from None
+        held, self._stderr = self._stderr, []
+        if held:
+            sys.stderr.write("".join(held))
+            sys.stderr.flush()
 
     def discard_outputs(self):
+        self._stderr = []
         staged, self._staged = self._staged, []
         for tmp, _ in staged:
             if os.path.exists(tmp):
@@ -152,9 +163,16 @@ class PassManager:
             os.unlink(tmp)  # a pass that writes nothing this time publishes nothing
             redirected.append((o, dest, tmp))
             setattr(p, o.attr, tmp)
+        held = io.StringIO() if self.defer_outputs else None
         try:
-            p.run(module)
+            if held is None:
+                p.run(module)
+            else:
+                with contextlib.redirect_stderr(held):
+                    p.run(module)
         finally:
+            if held is not None and held.getvalue():
+                self._stderr.append(held.getvalue())
             for o, dest, tmp in redirected:
                 setattr(p, o.attr, dest)
                 if os.path.exists(tmp):
@@ -177,6 +195,10 @@ class PassManager:
                 self._run_pass(p, module)
             except (PassError, SmoptError) as e:
                 error = str(e)
+            except OSError as e:  # a file the pass reads or writes: the environment, not a crash
+                where = f" '{e.filename}'" if e.filename else ""
+                error = f"cannot access{where}: {e.strerror or type(e).__name__}"
+                crash = traceback.format_exc()
             except Exception as e:  # a crash inside a pass: report it, with the pass name
                 msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
                 error = f"crashed with {type(e).__name__}" + (f": {msg}" if msg else "")

@@ -163,13 +163,28 @@ _VAL_FIELD = {
 }
 
 
+# A TensorProto may store fewer values than its shape has (TF repeats the last one); smopt
+# holds constants as arrays, so it expands them, up to this many elements.
+MAX_SYNTHESIZED_ELEMENTS = 1 << 28
+_ALL_VAL_FIELDS = ("string_val", "float_val", "double_val", "int_val", "int64_val", "bool_val", "half_val",
+                   "uint32_val", "uint64_val", "scomplex_val", "dcomplex_val", "float8_val")
+
+
 def tensor_from_proto(tp):
     dt = T.dtype_from_enum(tp.dtype)
     shape = shape_from_proto(tp.tensor_shape)
     ttype = T.TensorType(dt, shape)
     if dt.np is None or shape is None:
         return OpaqueTensor(ttype, tp.SerializeToString(deterministic=True))
-    n = int(np.prod(shape)) if shape else 1
+    n = 1
+    for d in shape:
+        n *= d  # Python ints: a mutated shape must not overflow into a small count
+    if any(d < 0 for d in shape):
+        raise ValueError(f"constant tensor has a negative dimension in shape {list(shape)}")
+    data = len(tp.tensor_content) or sum(len(getattr(tp, f, ())) for f in _ALL_VAL_FIELDS)
+    if n > MAX_SYNTHESIZED_ELEMENTS and data < n:
+        raise ValueError(f"constant tensor of shape {list(shape)} ({n} elements) is too large to expand from "
+                         f"{data} stored values")
     if dt is T.string:
         vals = list(tp.string_val)
         if len(vals) < n:

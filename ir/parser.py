@@ -26,6 +26,9 @@ _TFTYPE = re.compile(r"!tf_type\.([a-z0-9_]+)")
 # Attributes, literals and types nest at most this deep: deeper text is refused, since the
 # recursive parser, printer and passes would exhaust Python's stack on it.
 MAX_NESTING = 100
+# Constants are held as arrays: a splat `dense<0.0> : tensor<2147483648x...>` would expand to
+# gigabytes. Real constants this large are not written as text.
+MAX_DENSE_ELEMENTS = 1 << 28
 _TYPE_PREFIXES = ("tensor<", "!quant.uniform<", "complex<", "!tf_type.")
 
 
@@ -465,6 +468,8 @@ class Parser:
             raise self.error(f"dense constant needs a static shape, got {t}", start)
         dt = t.dtype
         n = t.num_elements
+        if n > MAX_DENSE_ELEMENTS:
+            raise self.error(f"dense constant of {n} elements is too large (at most {MAX_DENSE_ELEMENTS})", start)
         try:
             if dt is T.string:
                 vals = body[1]

@@ -19,6 +19,7 @@ OK_IR = "func.func @f(%x: tensor<f32>) -> (tensor<f32> {tf.name = \"r\"}) {\n" \
         "  %0 = \"tf.Neg\"(%x) {T = f32} : (tensor<f32>) -> tensor<f32> loc(\"neg\")\n" \
         "  return %0 : tensor<f32>\n}\n"
 IDENTITY = "disable_default_optimizations: true"
+TPU = 'tpu_functions { function_alias: "tpu_func" }'
 
 
 def run_env(env, *args):
@@ -118,6 +119,60 @@ def test_dump_dir_and_reproducer_inside_the_input_are_refused(model):
         one_line_failure(r, name, "lies inside the input model directory")
     assert tree_digest(str(model)) == before
     assert not os.path.exists(model.parent / "out")
+
+
+def test_smopt_writes_nothing_into_a_saved_model_input(model, tmp_path):
+    """smopt lifting a SavedModel: -o, dumps and the reproducer stay out of the input (found by
+    the fuzzer: `-o model/new` and `--print-ir-tree-dir link-to-model/x` added files to it)."""
+    before = tree_digest(str(model))
+    link = tmp_path / "link"
+    link.symlink_to(model)
+    for flags, name in ((["-o", str(model / "new.mlir")], "-o"),
+                        (["-o", str(link / "new.mlir")], "-o"),
+                        (["--print-ir-tree-dir", str(link / "dumps"), "-o", str(tmp_path / "o.mlir")],
+                         "--print-ir-tree-dir"),
+                        (["--reproducer", str(model / "r.mlir"), "-o", str(tmp_path / "o.mlir")], "--reproducer")):
+        r = run_cli("smopt", str(model), "-p", "cse", *flags)
+        one_line_failure(r, name, "lies inside the input model directory")
+    assert tree_digest(str(model)) == before and not (tmp_path / "o.mlir").exists()
+
+
+def test_dumps_inside_the_output_directory_are_refused(model, tmp_path):
+    """A dump directory inside the output directory would make the export find it non-empty
+    (found by the fuzzer: a partial output)."""
+    out = tmp_path / "out"
+    for flag in ("--dump_dir", "--print-ir-tree-dir"):
+        for target in (out, out / "dumps"):
+            r = run_cli("smopt-convert", "--input_model_dir", str(model), "--output_model_dir", str(out),
+                        "--converter_options_string", TPU, flag, str(target))
+            one_line_failure(r, flag, "lies inside the output directory")
+            assert not out.exists()
+    r = run_cli("smopt", str(model), "-p", "cse", "-o", str(tmp_path / "x"), "--print-ir-tree-dir", str(tmp_path / "x"))
+    one_line_failure(r, "--print-ir-tree-dir", "and -o name the same path")
+    r = run_cli("smopt", str(model), "-o", str(tmp_path / "dir") + "/")
+    one_line_failure(r, "is a directory, not a file")
+    assert sorted(os.listdir(tmp_path)) == ["parent"]
+
+
+def test_failed_conversion_prints_no_report(model, tmp_path, monkeypatch, capsys):
+    """What passes write to stderr (the conversion report) is held until the model is written:
+    a failed conversion prints its one error line only."""
+    from compiler import convert as convert_mod
+    from compiler.errors import SmoptError
+    from tools import smopt_convert
+
+    def failing_export(*a, **k):
+        raise SmoptError("export failed (simulated)")
+
+    monkeypatch.setattr(convert_mod, "export_saved_model", failing_export)
+    args = ["--input_model_dir", str(model), "--output_model_dir", str(tmp_path / "out"),
+            "--converter_options_string", TPU, "--target", "cpu"]
+    assert smopt_convert.main(args) == 1
+    assert capsys.readouterr().err == "smopt-convert: error: export failed (simulated)\n"
+    monkeypatch.undo()
+    assert smopt_convert.main(args) == 0
+    err = capsys.readouterr().err
+    assert "Conversion Report" in err and err.index("Conversion Report") < err.index("smopt-convert: wrote")
 
 
 # ---- 2. bad output locations: refused before any work -------------------------------------
@@ -413,7 +468,7 @@ def _flipped_byte(model):
 CHECKPOINT_DAMAGE = {
     "garbage-index": (_garbage_index, "corrupt checkpoint index", "variables.index",
                       "file is too short to be an sstable"),
-    "truncated-data": (_truncated_data, "corrupt checkpoint data", "variables.data-", "variable '"),
+    "truncated-data": (_truncated_data, "corrupt checkpoint data", "variables.data-", "Read less bytes than requested"),
     "flipped-byte": (_flipped_byte, "corrupt checkpoint data", "variables.data-", "Checksum does not match"),
 }
 

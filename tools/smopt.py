@@ -256,6 +256,14 @@ def _main(args):
     if not args.no_output:
         smio.check_output_file(args.output, "-o")
     inst.check_paths()
+    written = [("-o", None if args.no_output else args.output), ("--print-ir-tree-dir", inst.tree_dir),
+               ("--reproducer", inst.reproducer)]
+    if args.input != "-" and os.path.isdir(args.input):
+        from compiler.convert import check_not_inside
+        check_not_inside(written, args.input, "the input model directory", "the input is never modified")
+    if inst.tree_dir and not args.no_output and args.output != "-" and \
+            os.path.realpath(inst.tree_dir) == os.path.realpath(args.output):
+        raise SmoptError(f"--print-ir-tree-dir '{inst.tree_dir}' and -o name the same path")
     outputs, failed, reports = [], False, []
     t0 = time.perf_counter()
     if args.split_input_file and args.input != "-" and os.path.isdir(args.input):
