@@ -30,7 +30,7 @@ def parse_converter_options(text, source="--converter_options_string"):
     opts = converter_options_class()()
     try:
         text_format.Parse(_normalize(text), opts)
-    except text_format.ParseError as e:
+    except (text_format.ParseError, ValueError) as e:  # ValueError: a number out of the field's range
         msg = str(e).replace("\n", " ").replace("smopt.tpu_converter.", "").replace("smopt.tensorflow.", "tensorflow.")
         raise SmoptError(f"cannot parse {source}: {msg}") from None
     return opts

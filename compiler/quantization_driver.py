@@ -74,7 +74,7 @@ def parse_quantization_options(text):
     msg = tfproto.message("tensorflow.quantization.QuantizationOptions")()
     try:
         text_format.Parse(text, msg)
-    except text_format.ParseError as e:
+    except (text_format.ParseError, ValueError) as e:
         raise SmoptError(f"cannot parse quantization_options: {str(e).splitlines()[0]}") from None
     return msg
 

@@ -161,6 +161,13 @@ def _expected_dtypes(arg, attrs):
 
 
 def _check_values(op, what, values, args, attrs, errors):
+    lens = [opdefs._arg_len(a, attrs) for a in args]
+    if None not in lens and sum(max(n, 0) for n in lens) != len(values):
+        # Counted before any dtype list is built: a corrupt count attr may be huge.
+        listing = ", ".join(a["name"] for a in args) or "none"
+        errors.append(_op_msg(op, f"has {len(values)} {what}s, but its op definition gives "
+                                  f"{sum(max(n, 0) for n in lens)} ({listing})"))
+        return
     expected, names = [], []
     for a in args:
         dts = _expected_dtypes(a, attrs)
@@ -217,11 +224,14 @@ def verify_op_definition(op, module, errors):
                 names = ", ".join(T.dtype_from_enum(e).mlir for e in allowed if T.BY_ENUM.get(e))
                 errors.append(_op_msg(op, f"attribute '{name}' is {v.mlir}, which the op does not "
                                           f"accept (allowed: {names})"))
+    before = len(errors)
     _check_values(op, "operand", op.operands, od["inputs"], attrs, errors)
     _check_values(op, "result", op.results, od["outputs"], attrs, errors)
+    if len(errors) > before:
+        return  # shape inference relies on the operand and result counts checked above
     try:
         inferred = S.infer_result_shapes(op)
-    except ValueError as e:
+    except (ValueError, ArithmeticError) as e:  # ArithmeticError: e.g. a zero stride
         errors.append(_op_msg(op, str(e)))
         return
     if inferred is None:

@@ -606,6 +606,14 @@ def test_honoured_quantization_options_pass_the_check():
     check_converter_options(opts)
 
 
+def test_number_out_of_range_in_options():
+    """Found by the fuzzer: protobuf raises ValueError (not ParseError) beyond int64."""
+    from compiler.errors import SmoptError
+    from compiler.options import parse_converter_options
+    with pytest.raises(SmoptError, match="cannot parse --converter_options_string: .*Value out of range"):
+        parse_converter_options("batch_options { max_batch_size: -9223372036854775809 }")
+
+
 def test_every_converter_options_field_is_known():
     """A field added to ConverterOptions must be mapped in compiler/pipelines.py (and listed in
     compiler/options.py CONVERTER_FIELDS) or it is refused rather than silently dropped."""

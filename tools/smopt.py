@@ -209,12 +209,19 @@ def summary(module):
 
 def run_one(module, passes, inst, args):
     from compiler.pass_manager import PassManager
-    from ir import print_module, verify
+    from ir import VerificationError, print_module, verify
 
     pm = PassManager(passes, inst)
     pm.defer_outputs = True  # published once the output is written (see _main)
     t0 = time.perf_counter()
-    verify(module)
+    try:
+        verify(module)
+    except VerificationError as e:
+        src = getattr(module, "source", None)
+        if isinstance(src, str) and os.path.isdir(src):  # a lifted SavedModel: name it
+            from compiler.errors import SmoptError
+            raise SmoptError(f"the model '{src}' does not verify: {str(e).splitlines()[0]}") from None
+        raise
     pm.record("(input verifier)", time.perf_counter() - t0)
     pm.run(module)
     t0 = time.perf_counter()
