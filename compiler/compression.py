@@ -60,6 +60,7 @@ import io
 import math
 import os
 import shutil
+import tempfile
 
 import numpy as np
 
@@ -401,7 +402,7 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
     big = [w for w in kept if w.float_bytes > FOLD_LIMIT]
     if big:
         attempts.append([w for w in kept if w.float_bytes <= FOLD_LIMIT])
-    workdir = workdir or os.path.dirname(os.path.abspath(input_dir))
+    workdir = workdir or tempfile.mkdtemp(prefix="smopt-compression-")   # the caller's, or left to the OS
     for attempt, chosen in enumerate(attempts):
         for w in weights:
             if w not in chosen:
