@@ -299,8 +299,8 @@ class Model:
 def _first_line(e):
     """The line of an exception that says what went wrong (TF's start with boilerplate)."""
     lines = [ln.strip() for ln in str(getattr(e, "message", None) or e).splitlines()]
-    skip = ("Graph execution error", "Detected at node", "<stack traces unavailable>", "")
-    useful = [ln for ln in lines if not ln.startswith(skip) and not ln.startswith("File ")]
+    skip = ("Graph execution error", "Detected at node", "<stack traces unavailable>", "File ")
+    useful = [ln for ln in lines if ln and not ln.startswith(skip)]
     return useful[0] if useful else (lines[0] if lines and lines[0] else type(e).__name__)
 
 
