@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tools.smopt import (add_instrumentation_flags, add_model_dir_flags, instrumentation_from_args,
-                         write_reports)
+from tools.smopt import (add_instrumentation_flags, add_model_dir_flags, guarded,
+                         instrumentation_from_args, write_reports)
 
 _TRUE = ("true", "1", "yes", "t", "y")
 _FALSE = ("false", "0", "no", "f", "n")
@@ -75,41 +75,41 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    return guarded("smopt-optimize", args, lambda: _main(args))
+
+
+def _main(args):
     from compiler.errors import SmoptError
     from compiler.optimize import optimize, optimize_pipeline
 
-    try:
-        if args.target is not None and args.target_device != "tpu":
-            raise SmoptError("--target applies to --target_device tpu only")
-        target = args.target or "tpu"
-        if args.print_pipeline:
-            print(optimize_pipeline(args.allow_precompilation, args.allow_compression,
-                                    args.disable_optimizer, args.target_device, target))
-            return 0
-        if not args.input_model_dir or not args.output_model_dir:
-            raise SmoptError("--input_model_dir and --output_model_dir are required")
-        inst = instrumentation_from_args(args)
-        if args.report_json:
-            from compiler.model_io import check_output_file
-            check_output_file(args.report_json, "--report_json")
-        report = {}
-        _, pm, reqs = optimize(args.input_model_dir, args.output_model_dir, args.allow_precompilation,
-                               args.allow_compression, args.disable_optimizer, args.target_device,
-                               args.warmup_batch_sizes, inst, args.overwrite, args.dump_dir, log=sys.stderr,
-                               target=target, compression_accuracy_budget=args.compression_accuracy_budget,
-                               sample_inputs=args.sample_inputs, report=report)
-        write_reports(pm, inst)
-        _print_decisions(report, args.report_json)
-        if reqs:
-            sigs = sorted({r[0] for r in reqs})
-            print(f"smopt-optimize: wrote {len(reqs)} warm-up requests (batch sizes "
-                  f"{','.join(str(b) for b in args.warmup_batch_sizes)}; signatures {', '.join(sigs)})",
-                  file=sys.stderr)
-        print(f"smopt-optimize: wrote {args.output_model_dir}", file=sys.stderr)
+    if args.target is not None and args.target_device != "tpu":
+        raise SmoptError("--target applies to --target_device tpu only")
+    target = args.target or "tpu"
+    if args.print_pipeline:
+        print(optimize_pipeline(args.allow_precompilation, args.allow_compression,
+                                args.disable_optimizer, args.target_device, target))
         return 0
-    except SmoptError as e:
-        print(f"smopt-optimize: error: {str(e).splitlines()[0]}", file=sys.stderr)
-        return 1
+    if not args.input_model_dir or not args.output_model_dir:
+        raise SmoptError("--input_model_dir and --output_model_dir are required")
+    inst = instrumentation_from_args(args)
+    if args.report_json:
+        from compiler.model_io import check_output_file
+        check_output_file(args.report_json, "--report_json")
+    report = {}
+    _, pm, reqs = optimize(args.input_model_dir, args.output_model_dir, args.allow_precompilation,
+                           args.allow_compression, args.disable_optimizer, args.target_device,
+                           args.warmup_batch_sizes, inst, args.overwrite, args.dump_dir, log=sys.stderr,
+                           target=target, compression_accuracy_budget=args.compression_accuracy_budget,
+                           sample_inputs=args.sample_inputs, report=report)
+    write_reports(pm, inst)
+    _print_decisions(report, args.report_json)
+    if reqs:
+        sigs = sorted({r[0] for r in reqs})
+        print(f"smopt-optimize: wrote {len(reqs)} warm-up requests (batch sizes "
+              f"{','.join(str(b) for b in args.warmup_batch_sizes)}; signatures {', '.join(sigs)})",
+              file=sys.stderr)
+    print(f"smopt-optimize: wrote {args.output_model_dir}", file=sys.stderr)
+    return 0
 
 
 def _print_decisions(report, path):
