@@ -205,7 +205,7 @@ class TpuConversionReport(Pass):
     title = "TpuConversionReport"
     summary = "Print the conversion report: estimated CPU/TPU cost split and TPU cost per function"
     options = (Option("output", str, "-", "where the report goes: '-' for stderr, or a file path"),
-               Option("json", str, "", "also write the figures as JSON to this file"))
+               Option("json", str, "", "also write the figures as JSON to this file ('-' for stderr)"))
     statistics = (("tpu-cost", "Estimated TPU cost of the model"),
                   ("cpu-cost", "Estimated CPU cost of the model"))
 
@@ -217,10 +217,8 @@ class TpuConversionReport(Pass):
         try:
             write_text(self.output, text)
             if self.json:
-                d = os.path.dirname(os.path.abspath(self.json))
-                os.makedirs(d, exist_ok=True)
-                with open(self.json, "w") as f:
-                    json.dump(fig, f, indent=2)
-                    f.write("\n")
+                if self.json != "-":  # '-' is stderr, as for output=
+                    os.makedirs(os.path.dirname(os.path.abspath(self.json)), exist_ok=True)
+                write_text(self.json, json.dumps(fig, indent=2) + "\n")
         except OSError as e:
             raise PassError(f"cannot write the conversion report: {e}") from None

@@ -7,6 +7,8 @@
 // RUN: not grep . %t.err
 // RUN: filecheck %s --strict-whitespace --match-full-lines < %t.txt
 // RUN: filecheck %s --check-prefix=JSON < %t.json
+// json=- (like output=-) is stderr, never a file named '-'.
+// RUN: smopt %s -p 'tpu-conversion-report{output=%t.txt json=-}' -o %t.mlir 2>&1 | filecheck %s --check-prefix=JSON
 // The IR is unchanged.
 // RUN: smopt %s -o %t.before.mlir && diff %t.before.mlir %t.mlir
 
