@@ -481,10 +481,10 @@ def format_report(report):
     lines = [f"smopt-optimize: compression (budget {report['budget']:g} max-abs output change / max-abs output)"]
     before, after = report.get("before", {}), report.get("after")
     lines.append(f"  {'':<10}{'size (bytes)':>14}{'error':>12}  latency")
-    lines.append(f"  {'original':<10}{before.get('size', 0):>14}{0.0:>12.3g}  {_lat_text(before.get('latency'))}")
+    lines.append(f"  {'original':<10}{before.get('size', 0):>14}{0.0:>12.3g}  {measure.latency_text(before.get('latency'))}")
     if after:
         label = "compressed" if report.get("kept") else "rejected"
-        lines.append(f"  {label:<10}{after['size']:>14}{after['error']:>12.3g}  {_lat_text(after.get('latency'))}")
+        lines.append(f"  {label:<10}{after['size']:>14}{after['error']:>12.3g}  {measure.latency_text(after.get('latency'))}")
     counts = {}
     for w in report.get("weights", []):
         counts[w["choice"]] = counts.get(w["choice"], 0) + 1
@@ -498,9 +498,3 @@ def format_report(report):
     if report.get("message"):
         lines.append(f"  {report['message']}")
     return "\n".join(lines) + "\n"
-
-
-def _lat_text(lat):
-    if not lat:
-        return "-"
-    return ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items())

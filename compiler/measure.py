@@ -416,3 +416,10 @@ def model_size(path):
 
 def fmt_ms(seconds):
     return f"{seconds * 1e3:.3f} ms"
+
+
+def latency_text(lat):
+    """{batch size: seconds} as a report cell ("1 0.412 ms, 8 1.301 ms"; "-" when not measured)."""
+    if not lat:
+        return "-"
+    return ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items())

@@ -223,8 +223,8 @@ def format_report(report):
             rel = e.get("latency_without_it")
             lines.append(f"  {e['function'][:48]:<48}{e['ops']:>6}  {'yes' if e.get('kept') else 'no':<5} "
                          f"{'-' if rel is None else f'x{rel:.2f}'}")
-        lines.append("  latency without clusters: " + _lat_text(report.get("latency_without_clusters")))
-        lines.append("  latency with clusters:    " + _lat_text(report.get("latency_with_clusters")))
+        lines.append("  latency without clusters: " + measure.latency_text(report.get("latency_without_clusters")))
+        lines.append("  latency with clusters:    " + measure.latency_text(report.get("latency_with_clusters")))
         if "error" in report:
             lines.append(f"  output difference (max-abs relative): {report['error']:.3g}")
     elif report.get("method") == "cost model":
@@ -234,10 +234,3 @@ def format_report(report):
     if report.get("message"):
         lines.append(f"  {report['message']}")
     return "\n".join(lines) + "\n"
-
-
-def _lat_text(lat):
-    if not lat:
-        return "-"
-    return ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items())
-
