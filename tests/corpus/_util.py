@@ -36,27 +36,22 @@ def keras():
 
 
 @contextlib.contextmanager
+def _session(k, seed):
+    """`k` (tf_keras or Keras 3) with fixed seeds; its global graph and naming state is freed after."""
+    k.backend.clear_session()
+    k.utils.set_random_seed(seed)
+    try:
+        yield k
+    finally:
+        k.backend.clear_session()
+
+
 def tf_keras_session(seed: int = 0):
-    """tf_keras (Keras 2) with fixed seeds; its global graph and naming state is freed after."""
-    k = tf_keras()
-    k.backend.clear_session()
-    k.utils.set_random_seed(seed)
-    try:
-        yield k
-    finally:
-        k.backend.clear_session()
+    return _session(tf_keras(), seed)
 
 
-@contextlib.contextmanager
 def keras_session(seed: int = 0):
-    """Keras 3 with fixed seeds; its global state is freed after."""
-    k = keras()
-    k.backend.clear_session()
-    k.utils.set_random_seed(seed)
-    try:
-        yield k
-    finally:
-        k.backend.clear_session()
+    return _session(keras(), seed)
 
 
 def save_aliased(module, path: str, alias: str = "tpu_func", serve: str = "serve") -> None:
