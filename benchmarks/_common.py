@@ -26,7 +26,7 @@ def resnet50_export(path=None):
     """A ResNet-50 (weights=None) SavedModel, built on first use."""
     path = path or os.path.join(tempfile.gettempdir(), "smopt-bench-resnet50")
     if not os.path.exists(os.path.join(path, "saved_model.pb")):
-        from compiler.examples import build_keras_application
+        from smopt.compiler.examples import build_keras_application
         print(f"building ResNet50 (weights=None) in {path} ...", flush=True)
         build_keras_application(path, "ResNet50")
     return path

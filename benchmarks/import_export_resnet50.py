@@ -22,8 +22,8 @@ def main():
     path = resnet50_export(args.model)
 
     import tensorflow as tf
-    from compiler.exporter import export_saved_model
-    from compiler.importer import import_saved_model
+    from smopt.compiler.exporter import export_saved_model
+    from smopt.compiler.importer import import_saved_model
 
     work = tempfile.mkdtemp(prefix="smopt-bench-")
     counter = [0]

@@ -22,11 +22,11 @@ def main():
     args = ap.parse_args()
     path = resnet50_export(args.model)
 
-    import ir
-    from compiler.importer import import_saved_model
+    import smopt.ir as ir
+    from smopt.compiler.importer import import_saved_model
 
     pb_size = os.path.getsize(os.path.join(path, "saved_model.pb"))
-    from compiler import tfproto
+    from smopt.compiler import tfproto
     data = open(os.path.join(path, "saved_model.pb"), "rb").read()
     t_parse = best_of(args.repeat, lambda: tfproto.SavedModel.FromString(data))
     t_lift = best_of(args.repeat, lambda: import_saved_model(path))

@@ -75,8 +75,8 @@ def inputs(name, path, batch, seed):
     if name in COMPRESSION:
         import models_compression
         return models_compression.inputs(name.replace("_c", ""), batch, seed)
-    from compiler import measure
-    from compiler.importer import import_saved_model
+    from smopt.compiler import measure
+    from smopt.compiler.importer import import_saved_model
     sig = import_saved_model(path).signatures["serving_default"]
     return measure.generate(sig, batch, seed=seed)
 
@@ -84,7 +84,7 @@ def inputs(name, path, batch, seed):
 # ---- the child: one model, one process --------------------------------------------------------
 def child(path, npz, batch_sizes, out_json):
     """Median seconds per call of serving_default per batch size, written to `out_json`."""
-    from compiler import measure
+    from smopt.compiler import measure
     samples = dict(np.load(npz, allow_pickle=True))
     model = measure.Model(path)
     fn = model.fn("serving_default")
@@ -124,7 +124,7 @@ def timed(path, npz, batch_sizes, repeats, env_extra=None):
 
 def optimize(src, out, *flags):
     report = out + ".report.json"
-    r = subprocess.run([sys.executable, "-m", "tools.smopt_optimize", "--input_model_dir", src,
+    r = subprocess.run([sys.executable, "-m", "smopt.tools.smopt_optimize", "--input_model_dir", src,
                         "--output_model_dir", out, "--overwrite", "--report_json", report, *flags],
                        cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     if r.returncode != 0:
@@ -134,7 +134,7 @@ def optimize(src, out, *flags):
 
 
 def error(name, src, out):
-    from compiler import measure
+    from smopt.compiler import measure
     samples = {"serving_default": [inputs(name, src, 16, s) for s in (101, 102)]}
     return measure.output_error(measure.Model(src).run(samples), measure.Model(out).run(samples))
 

@@ -3,7 +3,7 @@
     python benchmarks/placement_calibration.py [--batch 32] [--repeats 200]
 
 The placement (passes/cpu_gpu_placement.py) prices an op in cost-model units (one FLOP or
-four bytes of memory traffic, passes/cost_model.py) and a transfer in bytes; its constants
+four bytes of memory traffic, passes/analysis/cost_model.py) and a transfer in bytes; its constants
 convert between them:
 - flops-per-byte: cost units the host runs in the time one byte crosses host<->device, i.e.
   (CPU units per second) / (transfer bytes per second);
@@ -38,7 +38,7 @@ TRANSFER_LATENCY_S = 10e-6
 
 def _ops(batch):
     """[(name, op(*args), [argument shapes and dtypes], cost units)], units as
-    passes/cost_model.py counts them (FLOPs + bytes / 4)."""
+    passes/analysis/cost_model.py counts them (FLOPs + bytes / 4)."""
     import tensorflow as tf
     n64 = batch * 64
 

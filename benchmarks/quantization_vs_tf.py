@@ -93,7 +93,7 @@ os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 import tensorflow as tf
 root, src, ds, method, out = sys.argv[1:6]
 sys.path.insert(0, root)
-from compiler.convert import convert
+from smopt.compiler.convert import convert
 opts = ("external_feature_configs { quantization_options { signature_keys: 'serving_default' "
         f"quantization_method {{ preset_method: {method} }} "
         f"representative_datasets {{ key: 'serving_default' value {{ tfrecord_file_path: '{ds}' }} }} }} }}")

@@ -31,7 +31,7 @@ def main(argv=None):
 
     import numpy as np
     import tensorflow as tf
-    from compiler.importer import import_saved_model
+    from smopt.compiler.importer import import_saved_model
     from tests import models_sharding as ms
 
     work = tempfile.mkdtemp(prefix="smopt-bench-spmd-")

@@ -165,10 +165,10 @@ def measure_interleaved(workers, rounds, calls):
 # ---- smopt side ---------------------------------------------------------------------------
 def smopt_cluster(src, out, pipeline, signature="serving_default"):
     """Run `pipeline` on `src`, export to `out`; cluster figures for `signature`'s function."""
-    from compiler.exporter import export_saved_model
-    from compiler.importer import import_saved_model
-    from compiler.pass_manager import PassManager
-    from passes.registry import parse_pipeline
+    from smopt.compiler.exporter import export_saved_model
+    from smopt.compiler.importer import import_saved_model
+    from smopt.compiler.pass_manager import PassManager
+    from smopt.passes.framework.registry import parse_pipeline
     m = import_saved_model(src)
     passes = parse_pipeline(pipeline)
     t0 = time.perf_counter()
@@ -192,7 +192,7 @@ def cluster_figures(m, signature="serving_default"):
 
 
 def default_pipeline():
-    from compiler.optimize import optimize_pipeline
+    from smopt.compiler.optimize import optimize_pipeline
     return optimize_pipeline(allow_precompilation=True, target_device="cpu")
 
 

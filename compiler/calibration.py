@@ -35,11 +35,11 @@ import tempfile
 
 import numpy as np
 
-from ir import types as T
-from ir.core import Op
+from smopt.ir import types as T
+from smopt.ir.core import Op
 
-from . import tfproto
-from .errors import SmoptError
+from smopt.compiler import tfproto
+from smopt.compiler.errors import SmoptError
 
 METHODS = ("min_max", "average_min_max")
 
@@ -100,8 +100,8 @@ def read_tfrecord(path):
 
 def load_dataset(path):
     """[{input key: numpy array}] from a TfRecordRepresentativeDatasetSaver file."""
-    from .tf_convert import tensor_from_proto
-    from ir.attributes import DenseElements
+    from smopt.compiler.tf_convert import tensor_from_proto
+    from smopt.ir.attributes import DenseElements
     cls = tfproto.message("tensorflow.quantization.RepresentativeDataSample")
     samples = []
     for i, rec in enumerate(read_tfrecord(path)):
@@ -153,8 +153,8 @@ def instrument(module, sites, out_dir):
     Each run of a site appends one line: `min max` of its float activation, and for ops that
     bias correction models (passes/quantize.py `mean_axis`) with a static channel count C,
     also the element count and the C per-channel sums: `min max n s_1 ... s_C`."""
-    from passes.quantize import mean_axis
-    from passes.quantize_lowering import Builder, tt
+    from smopt.passes.quantize import mean_axis
+    from smopt.passes.numerics.quantize_lowering import Builder, tt
     recorded = []
     for i, s in enumerate(sites):
         fn, op = s.fn, s.op
@@ -233,10 +233,10 @@ def calibrate(input_dir, datasets, stats_path, signature_keys=("serving_default"
     `freeze`: run `freeze-variables` on the copy first, as the quantization pipeline does when
     it freezes: the statistics then name the functions `quantize` will see, and TF loads the
     instrumented model without restoring a checkpoint (a quarter of the load time)."""
-    from passes.quantize import quantizable_sites
-    from passes.registry import PassError
-    from .exporter import export_saved_model
-    from .importer import import_saved_model
+    from smopt.passes.quantize import quantizable_sites
+    from smopt.passes.framework.registry import PassError
+    from smopt.compiler.exporter import export_saved_model
+    from smopt.compiler.importer import import_saved_model
 
     if method not in METHODS:
         raise SmoptError(f"unknown calibration method '{method}' (expected {', '.join(METHODS)})")
@@ -245,8 +245,8 @@ def calibrate(input_dir, datasets, stats_path, signature_keys=("serving_default"
     try:
         module = import_saved_model(input_dir, tags)
         if freeze:
-            from passes.registry import parse_pipeline
-            from .pass_manager import PassManager
+            from smopt.passes.framework.registry import parse_pipeline
+            from smopt.compiler.pass_manager import PassManager
             PassManager(parse_pipeline("freeze-variables")).run(module)
         try:
             sites = quantizable_sites(module, list(signature_keys))

@@ -64,10 +64,10 @@ import tempfile
 
 import numpy as np
 
-from ir import types as T
+from smopt.ir import types as T
 
-from . import measure
-from .errors import SmoptError
+from smopt.compiler import measure
+from smopt.compiler.errors import SmoptError
 
 DEFAULT_BUDGET = 0.01
 MIN_ELEMENTS = 1024
@@ -111,9 +111,9 @@ class Weight:
 def prepared(input_dir, stages):
     """The model imported and run through `stages` (pass text list); what passes print (the
     placement's report) is dropped: these are experiments, the final pipeline reports."""
-    from passes.registry import parse_pipeline
-    from .importer import import_saved_model
-    from .pass_manager import PassManager
+    from smopt.passes.framework.registry import parse_pipeline
+    from smopt.compiler.importer import import_saved_model
+    from smopt.compiler.pass_manager import PassManager
     m = import_saved_model(input_dir)
     if stages:
         with contextlib.redirect_stderr(io.StringIO()):
@@ -123,10 +123,10 @@ def prepared(input_dir, stages):
 
 def find_weights(module):
     """[Weight] of `module` (after the prefix stages); freezes `module` in place."""
-    from passes.freeze_variables import checkpoint_functions
-    from passes.quantize_variables import VariableAnalysis
-    from passes.registry import parse_pipeline
-    from .pass_manager import PassManager
+    from smopt.passes.freeze_variables import checkpoint_functions
+    from smopt.passes.analysis.variables import VariableAnalysis
+    from smopt.passes.framework.registry import parse_pipeline
+    from smopt.compiler.pass_manager import PassManager
     analysis = VariableAnalysis(module)
     skip = checkpoint_functions(module)
     reads = {}
@@ -170,9 +170,9 @@ def find_weights(module):
 
 def _int8_values(input_dir, prefix, weights):
     """{path: (float32 value the int8 model reads, bytes)} from the real quantize pass."""
-    from passes.registry import parse_pipeline
-    from .pass_manager import PassManager
-    from passes.quantize_lowering import dequantize_array
+    from smopt.passes.framework.registry import parse_pipeline
+    from smopt.compiler.pass_manager import PassManager
+    from smopt.passes.numerics.quantize_lowering import dequantize_array
     m = prepared(input_dir, prefix + ["freeze-variables"])
     names = [c for w in weights for c in w.consts]
     PassManager(parse_pipeline(_stage("quantize", method="weight_only", **{"signature-keys": ""},
@@ -209,8 +209,8 @@ def _stage(name, **options):
 
 def candidate_choices(input_dir, prefix, weights):
     """Fill each weight's `choices` (value read, stored bytes), cheaper than float32 only."""
-    from passes.bf16_weights import bf16_round
-    from passes.prune_weights import prune_array, sparse_bytes
+    from smopt.passes.bf16_weights import bf16_round
+    from smopt.passes.prune_weights import prune_array, sparse_bytes
     int8 = _int8_values(input_dir, prefix, weights)
     for w in weights:
         for s in PRUNE_LEVELS:
@@ -333,7 +333,7 @@ def search(sim, weights, budget):
 # ---- building and checking candidates -----------------------------------------------------------
 def build(input_dir, stages, out_dir):
     """Export the model run through `stages` to `out_dir`."""
-    from .exporter import export_saved_model
+    from smopt.compiler.exporter import export_saved_model
     m = prepared(input_dir, stages)
     if os.path.exists(out_dir):
         shutil.rmtree(out_dir)

@@ -14,16 +14,16 @@ import shutil
 import tempfile
 import time
 
-from ir import VerificationError, verify
-from passes.registry import PipelineError, parse_pipeline
+from smopt.ir import VerificationError, verify
+from smopt.passes.framework.registry import PipelineError, parse_pipeline
 
-from . import pipelines
-from .errors import SmoptError
-from .exporter import check_input_output, export_saved_model, prepare_output_dir
-from .importer import import_saved_model, validate_checkpoint
-from .model_io import check_output_dir, check_output_file
-from .options import check_converter_options, parse_converter_options
-from .pass_manager import Instrumentation, PassManager
+from smopt.compiler import pipelines
+from smopt.compiler.errors import SmoptError
+from smopt.compiler.exporter import check_input_output, export_saved_model, prepare_output_dir
+from smopt.compiler.importer import import_saved_model, validate_checkpoint
+from smopt.compiler.model_io import check_output_dir, check_output_file
+from smopt.compiler.options import check_converter_options, parse_converter_options
+from smopt.compiler.pass_manager import Instrumentation, PassManager
 
 
 def _quantization_stage(opts, input_dir, module, workdir):
@@ -31,7 +31,7 @@ def _quantization_stage(opts, input_dir, module, workdir):
             not opts.external_feature_configs.HasField("quantization_options"):
         return None
     try:
-        from .quantization_driver import quantization_pipeline
+        from smopt.compiler.quantization_driver import quantization_pipeline
     except ImportError:
         raise SmoptError("quantization_options are not supported by this build of smopt") from None
     return quantization_pipeline(input_dir, module, opts.external_feature_configs.quantization_options,

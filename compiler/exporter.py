@@ -13,15 +13,15 @@ import os
 import shutil
 import tempfile
 
-from ir import opdefs
-from ir import types as T
-from ir.core import Argument, OpResult
-from passes._effects import SideEffects
+from smopt.ir import opdefs
+from smopt.ir import types as T
+from smopt.ir.core import Argument, OpResult
+from smopt.passes.analysis.effects import SideEffects
 
-from . import tfproto
-from .errors import SmoptError
-from .model_io import dir_writable, nearest_existing, os_error
-from .tf_convert import attr_to_proto, shape_to_proto, tensor_to_proto
+from smopt.compiler import tfproto
+from smopt.compiler.errors import SmoptError
+from smopt.compiler.model_io import dir_writable, nearest_existing, os_error
+from smopt.compiler.tf_convert import attr_to_proto, shape_to_proto, tensor_to_proto
 
 
 def _dtype_enum(ttype):
@@ -376,7 +376,7 @@ def _patch_stripped_ops(module, mg):
     ops = mg.meta_info_def.stripped_op_list.op
     kept = [od for od in ops if od.name in used]
     have = {od.name for od in kept}
-    from .importer import registered_op_def
+    from smopt.compiler.importer import registered_op_def
     for name in sorted(used - have):
         od = registered_op_def(name)
         if od is not None:

@@ -10,13 +10,13 @@ import os
 
 from google.protobuf import message as _pb_message
 
-from ir import opdefs
-from ir import types as T
-from ir.attributes import ShapeAttr
-from ir.core import Asset, Function, Module, Op, Signature, Variable
-from . import tfproto
-from .errors import SmoptError
-from .tf_convert import (attr_from_proto, op_def_to_dict, shape_from_proto, tensor_from_proto,
+from smopt.ir import opdefs
+from smopt.ir import types as T
+from smopt.ir.attributes import ShapeAttr
+from smopt.ir.core import Asset, Function, Module, Op, Signature, Variable
+from smopt.compiler import tfproto
+from smopt.compiler.errors import SmoptError
+from smopt.compiler.tf_convert import (attr_from_proto, op_def_to_dict, shape_from_proto, tensor_from_proto,
                          tensor_type_from_info)
 
 TF1_MESSAGE = "TF1 SavedModels are not supported; re-export with TF2"

@@ -37,9 +37,9 @@ import time
 
 import numpy as np
 
-from ir import types as T
+from smopt.ir import types as T
 
-from .errors import SmoptError
+from smopt.compiler.errors import SmoptError
 
 SAMPLE_STRINGS = (b"hello world", b"the quick brown fox jumps over the lazy dog", b"42", b"",
                   b"Optimized TensorFlow runtime", b"user_1234", b"de", b"nurse")
@@ -119,7 +119,7 @@ def sample_inputs(module, path=None, batch=8, count=4, signatures=None):
             raise SmoptError(f"--sample_inputs '{path}': {e}") from None
         keys = sorted(arrays)
     else:
-        from .calibration import load_dataset
+        from smopt.compiler.calibration import load_dataset
         batches = [{k: (v.astype(object) if v.dtype.kind in "SO" else v) for k, v in s.items()}
                    for s in load_dataset(path)]
         keys = sorted(batches[0])

@@ -5,9 +5,9 @@ import os
 import sys
 import tempfile
 
-from ir import parse_module
+from smopt.ir import parse_module
 
-from .errors import SmoptError
+from smopt.compiler.errors import SmoptError
 
 SPLIT_MARKER = "// -----"
 
@@ -27,7 +27,7 @@ def read_text(path):
 def load_module(path, tags=None):
     """A Module from a SavedModel directory, an IR text file or '-' (stdin)."""
     if path != "-" and os.path.isdir(path):
-        from .importer import import_saved_model
+        from smopt.compiler.importer import import_saved_model
         return import_saved_model(path, tags)
     text, name = read_text(path)
     return parse_module(text, name)

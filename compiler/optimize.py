@@ -53,11 +53,11 @@ import struct
 
 import numpy as np
 
-from ir import types as T
-from passes.registry import load_all
+from smopt.ir import types as T
+from smopt.passes.framework.registry import load_all
 
-from .errors import SmoptError
-from .convert import run_pipeline
+from smopt.compiler.errors import SmoptError
+from smopt.compiler.convert import run_pipeline
 
 CLEANUP = ("canonicalize", "cse", "dce", "merge-functions")
 TARGET_DEVICES = ("cpu", "gpu", "tpu")
@@ -113,8 +113,8 @@ def _plan(registry, allow_precompilation, allow_compression, target_device):
 def _tpu_stages(registry, allow_compression, target):
     """Automatic TPU partitioning: the converter's pipeline for default ConverterOptions plus
     `auto_partition_options`, after the cleanups on the inlined graph."""
-    from .options import converter_options_class
-    from .pipelines import pipeline_stages
+    from smopt.compiler.options import converter_options_class
+    from smopt.compiler.pipelines import pipeline_stages
     opts = converter_options_class()()
     opts.auto_partition_options.SetInParent()
     convert = [s for s in pipeline_stages(opts, target=target) if s != "inline"]  # ours comes first
@@ -156,7 +156,7 @@ def prediction_log(signature_name, inputs, model_name=""):
 
 def tfrecord(records):
     """TFRecord framing: length, masked CRC32-C of the length, data, masked CRC32-C of the data."""
-    from .calibration import masked_crc
+    from smopt.compiler.calibration import masked_crc
     out = bytearray()
     for r in records:
         header = struct.pack("<Q", len(r))
@@ -173,7 +173,7 @@ def warmup_inputs(signature, batch_size, samples=None):
     signature (compiler/measure.py), the first one cycled to `batch_size`; otherwise zeros and
     WARMUP_STRING for strings."""
     if samples:
-        from .measure import resize_batch
+        from smopt.compiler.measure import resize_batch
         return resize_batch(samples[0], signature, batch_size)
     out = {}
     for key, _, ttype in signature.inputs:
@@ -198,9 +198,9 @@ def warmup_requests(module, batch_sizes, samples=None):
 
 
 def _tensor_proto_bytes(array):
-    from ir.attributes import DenseElements
-    from . import tfproto
-    from .tf_convert import tensor_to_proto
+    from smopt.ir.attributes import DenseElements
+    from smopt.compiler import tfproto
+    from smopt.compiler.tf_convert import tensor_to_proto
     tp = tfproto.TensorProto()
     tensor_to_proto(DenseElements.from_numpy(array), tp)
     return tp.SerializeToString()
@@ -210,7 +210,7 @@ def _check_warmup(model_dir, reqs, samples=None, skipped=None):
     """Run each warm-up request on the exported model with TensorFlow (CPU); returns the
     requests to write. A signature whose default string inputs (not the user's samples) fail is
     retried with numbers as strings (string parsers), else left out and named in `skipped`."""
-    from .measure import _numeric_strings, tf, to_tensors
+    from smopt.compiler.measure import _numeric_strings, tf, to_tensors
     loaded = tf().saved_model.load(model_dir)
     out, dropped = [], set()
     for name, b, inputs in reqs:
@@ -269,14 +269,14 @@ def optimize(input_dir, output_dir, allow_precompilation=False, allow_compressio
     `sample_inputs`: an .npz or representative-dataset TFRecord file (compiler/measure.py) for
     the measured decisions and the warm-up requests; `report`: a dict that receives the
     measured decisions ("compression", "precompilation") and the "pipeline" run."""
-    from . import measure
+    from smopt.compiler import measure
     if target not in ("tpu", "cpu"):
         raise SmoptError(f"unknown --target '{target}' (expected tpu or cpu)")
     static = optimize_pipeline(allow_precompilation, allow_compression, disable_optimizer, target_device,
                                target)
     if any(b < 1 for b in warmup_batch_sizes):
         raise SmoptError(f"--warmup_batch_sizes must be positive, got {','.join(map(str, warmup_batch_sizes))}")
-    from .compression import DEFAULT_BUDGET
+    from smopt.compiler.compression import DEFAULT_BUDGET
     budget = DEFAULT_BUDGET if compression_accuracy_budget is None else float(compression_accuracy_budget)
     if not (budget >= 0 and np.isfinite(budget)):
         raise SmoptError(f"--compression_accuracy_budget must be a non-negative number, got {budget:g}")
@@ -299,13 +299,13 @@ def optimize(input_dir, output_dir, allow_precompilation=False, allow_compressio
         if dropped:
             report["unmeasured_signatures"] = dropped
         if plan["compress"]:
-            from .compression import choose_compression
+            from smopt.compiler.compression import choose_compression
             chosen, report["compression"] = choose_compression(input_dir, stages, module, budget, feed,
                                                                workdir, batch_sizes, original)
             stages += chosen
         stages += plan["placement"]
         if plan["precompile"]:
-            from .precompilation import choose_precompilation
+            from smopt.compiler.precompilation import choose_precompilation
             chosen, report["precompilation"] = choose_precompilation(input_dir, stages, module, target_device,
                                                                      feed, batch_sizes, workdir)
             stages += chosen

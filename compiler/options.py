@@ -6,8 +6,8 @@ import re
 from google.protobuf import text_format
 from google.protobuf.message import Message
 
-from . import tfproto
-from .errors import SmoptError
+from smopt.compiler import tfproto
+from smopt.compiler.errors import SmoptError
 
 
 def converter_options_class():
@@ -92,5 +92,5 @@ def check_converter_options(opts):
         raise SmoptError(f"ConverterOptions field '{bad}' is not supported by smopt (it would be ignored)")
     if opts.HasField("external_feature_configs") and \
             opts.external_feature_configs.HasField("quantization_options"):
-        from .quantization_driver import check_fields
+        from smopt.compiler.quantization_driver import check_fields
         check_fields(opts.external_feature_configs.quantization_options)

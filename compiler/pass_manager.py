@@ -18,12 +18,12 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from ir import print_module, verify
-from ir.verifier import VerificationError
-from passes.registry import PassError, pipeline_text
+from smopt.ir import print_module, verify
+from smopt.ir.verifier import VerificationError
+from smopt.passes.framework.registry import PassError, pipeline_text
 
-from .errors import PassFailure, SmoptError
-from .model_io import check_output_dir, check_output_file, os_error
+from smopt.compiler.errors import PassFailure, SmoptError
+from smopt.compiler.model_io import check_output_dir, check_output_file, os_error
 
 REPRODUCER_TAG = "// configuration: -p "
 # Pass options that name a file the pass writes ('-' and '' mean stderr / none).

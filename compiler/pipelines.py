@@ -18,7 +18,7 @@ bfloat16, batching, IO shapes, sharding, call stubs, report.
 """
 from __future__ import annotations
 
-from .errors import SmoptError
+from smopt.compiler.errors import SmoptError
 
 ENABLED, DISABLED = 1, 2          # ConverterOptions.State
 SCOPE_ALL = 2                     # BFloat16OptimizationOptions.Scope

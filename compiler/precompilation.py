@@ -38,9 +38,9 @@ from __future__ import annotations
 import math
 import os
 
-from . import measure
-from .compression import build, prepared
-from .errors import SmoptError
+from smopt.compiler import measure
+from smopt.compiler.compression import build, prepared
+from smopt.compiler.errors import SmoptError
 
 KEEP_GAIN = 0.98
 MAX_MEASURED = 4
@@ -63,7 +63,7 @@ def can_time(device):
 
 def reached_clusters(module):
     """[(cluster function name, member op count)] reached from the signatures, largest first."""
-    from passes.xla_decluster import is_cluster
+    from smopt.passes.xla_decluster import is_cluster
     cg = module.call_graph()
     reached = set()
     for s in module.signatures.values():
@@ -92,7 +92,7 @@ def choose_precompilation(input_dir, before, module, device, samples, batch_size
     cluster = f"xla-cluster{{device={device}}}"
     m = prepared(input_dir, before + [cluster])
     clusters = reached_clusters(m)
-    from passes.xla_decluster import is_cluster
+    from smopt.passes.xla_decluster import is_cluster
     # clusters of functions no signature runs (object-graph methods): nothing measures them,
     # so they are undone like the clusters that do not pay
     unreached = sorted(set(n for n, f in m.functions.items() if is_cluster(f)) - {n for n, _ in clusters})

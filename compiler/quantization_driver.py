@@ -45,7 +45,7 @@ import os
 import shutil
 import tempfile
 
-from .errors import SmoptError
+from smopt.compiler.errors import SmoptError
 
 DEFAULT_MIN_NUM_ELEMENTS = 1024          # TF's _DYNAMIC_RANGE_DEFAULT_MIN_NUM_ELEMENTS_FOR_WEIGHTS
 DEFAULT_SIGNATURE_KEY = "serving_default"
@@ -70,7 +70,7 @@ _CALIBRATION_NAMES = {0: "CALIBRATION_METHOD_UNSPECIFIED", 1: "CALIBRATION_METHO
 def parse_quantization_options(text):
     """QuantizationOptions from text format (one-line SmoptError on a parse error)."""
     from google.protobuf import text_format
-    from . import tfproto
+    from smopt.compiler import tfproto
     msg = tfproto.message("tensorflow.quantization.QuantizationOptions")()
     try:
         text_format.Parse(text, msg)
@@ -101,7 +101,7 @@ _WHY = {
 
 def check_fields(qopts):
     """Refuse every QuantizationOptions field that is set but that smopt would ignore."""
-    from .options import unsupported_field
+    from smopt.compiler.options import unsupported_field
     bad = unsupported_field(qopts, SUPPORTED_FIELDS)
     if bad:
         top = ".".join(bad.split(".")[:2])
@@ -169,7 +169,7 @@ def validate(module, qopts):
 
 def load_datasets(module, qopts, keys):
     """{signature key: samples} for static range, validated against the signatures."""
-    from .calibration import check_dataset_keys, load_dataset
+    from smopt.compiler.calibration import check_dataset_keys, load_dataset
     datasets = {}
     for k in keys:
         if k not in qopts.representative_datasets:
@@ -212,7 +212,7 @@ def quantization_pipeline(input_dir, module, qopts, workdir=None):
         qdir = os.path.join(workdir, "quantization")
         os.makedirs(qdir, exist_ok=True)
         stats_path = os.path.join(qdir, "stats.json")
-        from .calibration import calibrate
+        from smopt.compiler.calibration import calibrate
         tags = list(qopts.tags) or None
         run_dir = os.path.join(qdir, "run")   # the instrumented model: not needed afterwards
         try:

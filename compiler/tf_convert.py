@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ir import types as T
-from ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
 
 _LIST_FIELDS = ("s", "i", "f", "b", "type", "shape", "tensor", "func")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import types as T
+from smopt.ir import types as T
 
 
 class ShapeAttr:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import itertools
 
-from . import types as T
-from .attributes import FuncAttr, rename_function_refs
+from smopt.ir import types as T
+from smopt.ir.attributes import FuncAttr, rename_function_refs
 
 CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall", "TPUPartitionedCall")
 
@@ -436,7 +436,7 @@ class Function:
             if callee is not None and callee == op.type:
                 yield op, callee, "call"
             for key, value in op.attrs.items():
-                from .attributes import function_refs
+                from smopt.ir.attributes import function_refs
                 for name in function_refs(value):
                     yield op, name, key
 
@@ -619,13 +619,13 @@ class Module:
         return sum(len(f.ops) for f in self.all_functions())
 
     def call_graph(self):
-        from .callgraph import CallGraph
+        from smopt.ir.callgraph import CallGraph
         return CallGraph(self)
 
 
 def make_const(value, name="Const", element=None):
     """A `tf.Const` op holding `value` (numpy-convertible)."""
-    from .attributes import DenseElements
+    from smopt.ir.attributes import DenseElements
     dense = DenseElements.from_numpy(value, element) if not isinstance(value, DenseElements) else value
     return Op("Const", (), [dense.type], {"dtype": dense.type.dtype, "value": dense}, name)
 

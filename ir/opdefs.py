@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Mapping
 
-from . import types as T
+from smopt.ir import types as T
 
 _PATH = os.path.join(os.path.dirname(__file__), "op_defs.tsv.gz")
 

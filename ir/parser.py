@@ -10,9 +10,9 @@ import re
 
 import numpy as np
 
-from . import types as T
-from .attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
-from .core import Asset, CycleError, Function, Module, Op, Signature, Variable
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
+from smopt.ir.core import Asset, CycleError, Function, Module, Op, Signature, Variable
 
 # re.ASCII: `\d` is 0-9 only (a Unicode digit such as '\u0663' or '\u00b2' is not a number here).
 _WS = re.compile(r"(?:\s+|//[^\n]*)+", re.ASCII)

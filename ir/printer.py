@@ -15,9 +15,9 @@ import re
 
 import numpy as np
 
-from . import types as T
-from .attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
-from .core import Argument, ControlToken, OpResult
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
+from smopt.ir.core import Argument, ControlToken, OpResult
 
 _BARE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.$\-]*$")
 _LITERAL_LIMIT = 16
@@ -150,7 +150,7 @@ class Printer:
                      "node_id": v.node_id, "trainable": v.trainable}
             attrs.update(v.attrs)
             if v.value is not None:
-                from .attributes import DenseElements
+                from smopt.ir.attributes import DenseElements
                 attrs["value"] = DenseElements(v.type if isinstance(v.type.element, T.DType)
                                                else T.TensorType(v.type.dtype, v.type.shape), v.value)
             out.write(f'  "tf_saved_model.variable"() {self.attr_dict(attrs)} : () -> {v.type}\n')

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .attributes import DenseElements
-from .core import Op, OpResult
+from smopt.ir.attributes import DenseElements
+from smopt.ir.core import Op, OpResult
 
 Shape = "tuple[int, ...] | None"
 

@@ -13,11 +13,11 @@ ir/shapes.py, operand shapes the op accepts and result shapes that agree with th
 """
 from __future__ import annotations
 
-from . import opdefs
-from . import shapes as S
-from . import types as T
-from .attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr, function_refs
-from .core import Argument, ControlToken, OpResult
+from smopt.ir import opdefs
+from smopt.ir import shapes as S
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr, function_refs
+from smopt.ir.core import Argument, ControlToken, OpResult
 
 
 class VerificationError(Exception):

@@ -15,9 +15,11 @@ for tool in ("smopt", "filecheck"):
     path = shutil.which(tool)
     if path is None:
         lit_config.fatal(f"'{tool}' not found on PATH; run `bash tools/dev test` (it installs the project)")
-    config.substitutions.append((rf"\b{tool}\b", path))
+    config.substitutions.append((rf"\b{tool}\b(?![.-])", path))
 config.substitutions.append(("%python", shutil.which("python") or "python3"))
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
+# The pass-manager test passes (test-fail, test-crash, test-break-ir) exist only for tests.
+config.environment["SMOPT_TEST_PASSES"] = "1"
 for var in ("HOME", "PATH", "TMPDIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

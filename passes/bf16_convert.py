@@ -9,7 +9,7 @@ reach in the call graph. `scope=all`: every function except the SavedModel's
 `__inference__traced_save_*` / `__inference__traced_restore_*`; the main graph is never
 converted (but its variable handles and reads follow a converted variable's type).
 
-Precision policy (passes/data/bf16_policy.json, loaded by passes/bf16_data.py; at least as
+Precision policy (passes/data/bf16_policy.json, loaded by passes/numerics/bf16_policy.py; at least as
 careful as TensorFlow's own oneDNN bfloat16 auto-mixed-precision, whose allow/infer/clear/
 deny lists from grappler's auto_mixed_precision_lists.h the file holds). Each op in scope
 with a float32 type attribute, in program order:
@@ -104,16 +104,16 @@ import ml_dtypes
 import networkx as nx
 import numpy as np
 
-from ir import opdefs
-from ir import types as T
-from ir.attributes import DenseElements, FuncAttr
-from ir.callgraph import GRAPH
-from ir.core import Op, OpResult
+from smopt.ir import opdefs
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements, FuncAttr
+from smopt.ir.callgraph import GRAPH
+from smopt.ir.core import Op, OpResult
 
-from . import bf16_data as data
-from ._effects import SideEffects
-from .dce import dead_ops
-from .registry import Option, Pass, PassError, register
+from smopt.passes.numerics import bf16_policy as data
+from smopt.passes.analysis.effects import SideEffects
+from smopt.passes.dce import dead_ops
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 F32, BF16 = T.float32, T.bfloat16
 SAVE_PREFIX = "__inference__traced_save_"

@@ -5,8 +5,8 @@ so that stdout stays the IR, as with mlir-opt's printing passes.
 """
 from __future__ import annotations
 
-from ._output import write_text
-from .registry import Option, Pass, register
+from smopt.passes.framework.output import write_text
+from smopt.passes.framework.registry import Option, Pass, register
 
 
 @register

@@ -14,9 +14,9 @@ The main graph is left alone (signatures fetch its nodes by name).
 """
 from __future__ import annotations
 
-from ir.core import Function, OpResult
+from smopt.ir.core import Function, OpResult
 
-from .registry import Pass, register
+from smopt.passes.framework.registry import Pass, register
 
 _FORWARDING = ("Identity", "Snapshot", "StopGradient", "PreventGradient")
 

@@ -9,7 +9,7 @@ placed as one unit together with everything they run):
 
 - source S = CPU side, sink T = GPU side; a node per op (or unit).
 - host-only ops are tied to S with infinite capacity: string tensors, ops without a GPU
-  kernel (the shared table `passes/xla_compat.py`, device "gpu"), ops pinned to the CPU by the
+  kernel (the shared table `passes/analysis/xla_compat.py`, device "gpu"), ops pinned to the CPU by the
   model, ops using a resource that lives on the host (lookup tables, and variables of at least
   `host-table-bytes`: large embedding tables). Ops using a resource sit on its device
   (infinite edges both ways: TF colocates them). Signature inputs and outputs are on the host.
@@ -24,7 +24,7 @@ placed as one unit together with everything they run):
 Cost constants (options; defaults and where they come from; benchmarks/placement_calibration.py
 measures the CPU side on the machine at hand, and the transfer side and the GPU when one is
 visible to TensorFlow):
-- `flops-per-byte` = 8: host cost units (passes/cost_model.py: a FLOP or 4 bytes of memory
+- `flops-per-byte` = 8: host cost units (passes/analysis/cost_model.py: a FLOP or 4 bytes of memory
   traffic) run in the time one byte crosses PCIe. A PCIe 3.0 x16 link moves 15.75 GB/s per
   direction (PCI-SIG base specification), ~12 GB/s measured by NVIDIA's bandwidthTest with
   pinned memory; a serving host's dense compute runs ~1e11 units/s (the calibration measured
@@ -69,12 +69,12 @@ import sys
 
 import networkx as nx
 
-from ir import types as T
-from ir.callgraph import reached_functions
-from ir.attributes import function_refs
-from ir.core import CALL_OPS, Function, OpResult
+from smopt.ir import types as T
+from smopt.ir.callgraph import reached_functions
+from smopt.ir.attributes import function_refs
+from smopt.ir.core import CALL_OPS, Function, OpResult
 
-from .registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 HOST = "/device:CPU:0"
 GPU = "/device:GPU:0"
@@ -86,7 +86,7 @@ _INF = float("inf")
 
 
 def _device_kind(device):
-    from .xla_cluster import device_kind
+    from smopt.passes.xla_cluster import device_kind
     return device_kind(device)
 
 
@@ -143,7 +143,7 @@ class Model:
         self.const_users = {}      # const unit key -> [unit keys]
         self.opaque_functions = {}  # unit key -> set of function names it runs
         self._next = 0
-        from .cost_model import CostModel
+        from smopt.passes.analysis.cost_model import CostModel
         self.costs = CostModel(module)
         self._gpu_fn = {}
 
@@ -200,7 +200,7 @@ class Model:
                 if why:
                     return f"runs @{n}: {why}"
             return None
-        from . import xla_compat
+        from smopt.passes.analysis import xla_compat
         issues = [i for i in xla_compat.op_issues(op, self.module, "gpu")]
         if issues:
             return f"no GPU kernel ({issues[0]})"
@@ -417,7 +417,7 @@ class CpuGpuPlacement(Pass):
         self.bump("num-repairs", len(result["repairs"]))
 
     def _split_const(self, op, users, model, side):
-        from ir.core import clone_op
+        from smopt.ir.core import clone_op
         fn = op.parent
         copy = clone_op(op, {}, op.name + "/gpu")
         fn.insert_after(op, copy, uniquify=True)

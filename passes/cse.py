@@ -5,10 +5,10 @@ control token move to the first occurrence. The main graph is left alone.
 """
 from __future__ import annotations
 
-from ir.attributes import freeze
+from smopt.ir.attributes import freeze
 
-from .registry import Pass, register
-from ._effects import SideEffects
+from smopt.passes.framework.registry import Pass, register
+from smopt.passes.analysis.effects import SideEffects
 
 
 @register

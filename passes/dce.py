@@ -5,10 +5,10 @@ the SavedModel's main graph is left alone because its nodes are fetched by name.
 """
 from __future__ import annotations
 
-from ir.core import Op
+from smopt.ir.core import Op
 
-from .registry import Pass, register
-from ._effects import SideEffects
+from smopt.passes.framework.registry import Pass, register
+from smopt.passes.analysis.effects import SideEffects
 
 
 def dead_ops(fn, effects):

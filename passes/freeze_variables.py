@@ -5,7 +5,7 @@
 What TensorFlow's quantizer does with `freeze_all_variables` (its default) and what MLIR's
 `tf-saved-model-freeze-variables` does, on smopt's IR:
 
-1. Freeze. `passes/quantize_variables.VariableAnalysis` links every resource value to the
+1. Freeze. `passes/analysis/variables.VariableAnalysis` links every resource value to the
    variable(s) it can hold. A variable group (Keras exports list one weight under two
    object-graph paths) is frozen when the analysis understands every use and none writes it
    at run time outside the checkpoint functions and the main graph's initializers (status
@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ir import types as T
-from ir.attributes import FuncAttr
-from ir.core import CALL_OPS, Op, OpResult, make_const
+from smopt.ir import types as T
+from smopt.ir.attributes import FuncAttr
+from smopt.ir.core import CALL_OPS, Op, OpResult, make_const
 
-from .quantize_variables import VariableAnalysis, _const_strings, _is_resource
-from .registry import Option, Pass, register
+from smopt.passes.analysis.variables import VariableAnalysis, _const_strings, _is_resource
+from smopt.passes.framework.registry import Option, Pass, register
 
 _CHECKPOINT_OPS = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints"})
 _OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"

@@ -13,9 +13,9 @@ alias, which TPU conversion selects by name (unless inline-aliased=true).
 """
 from __future__ import annotations
 
-from ir.core import Op, OpResult, clone_op
+from smopt.ir.core import Op, OpResult, clone_op
 
-from .registry import Option, Pass, register
+from smopt.passes.framework.registry import Option, Pass, register
 
 _INLINABLE = ("PartitionedCall", "StatefulPartitionedCall")
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import hashlib
 import io
 
-from ir.printer import Printer, symbol
+from smopt.ir.printer import Printer, symbol
 
-from .registry import Pass, register
+from smopt.passes.framework.registry import Pass, register
 
 _INLINE_CONSTANT_LIMIT = 64   # larger constants are compared by a digest of their bytes
 

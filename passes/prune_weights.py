@@ -40,11 +40,11 @@ import re
 
 import numpy as np
 
-from ir import types as T
-from ir.attributes import DenseElements
-from ir.core import Op, make_const
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements
+from smopt.ir.core import Op, make_const
 
-from .registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 
 def prune_array(a, sparsity, block=1):

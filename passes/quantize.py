@@ -41,13 +41,13 @@ import json
 
 import numpy as np
 
-from ir import types as T
-from ir.attributes import DenseElements
-from ir.core import Op, OpResult
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements
+from smopt.ir.core import Op, OpResult
 
-from . import quantize_lowering as L
-from .quantize_variables import VariableAnalysis, float_uses, trace_identity
-from .registry import Option, Pass, PassError, register
+from smopt.passes.numerics import quantize_lowering as L
+from smopt.passes.analysis.variables import VariableAnalysis, float_uses, trace_identity
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 QUANTIZABLE = ("MatMul", "Conv2D", "DepthwiseConv2dNative", "BatchMatMul", "BatchMatMulV2",
                "BatchMatMulV3", "Einsum")
@@ -388,7 +388,7 @@ class Quantize(Pass):
             fn = s.fn
             c = made.get(id(fn))
             if c is None:
-                from ir.core import make_const
+                from smopt.ir.core import make_const
                 base = s.source.name if not s.is_variable else s.source.name.rsplit("/", 1)[0] + "/int8_weight"
                 name = fn.unique_op_name(base + ("" if s.is_variable else "/int8"))
                 op = make_const(DenseElements(T.TensorType(qtype, shape), q), name)
@@ -418,7 +418,7 @@ class Quantize(Pass):
         if shift is None or shift.shape != bias.shape or not np.all(np.isfinite(shift)):
             return
         new = (bias.astype(np.float64) - shift).astype(np.float32)
-        from ir.core import make_const
+        from smopt.ir.core import make_const
         c = make_const(new, s.fn.unique_op_name(src.name + "/bias_corrected"))
         s.fn.insert_before(add, c, uniquify=False)
         add.set_operand(1 if add.operands[0] is s.op.results[0] else 0, c.results[0])

@@ -19,11 +19,11 @@ Statistics: groups shared, copies replaced, bytes saved.
 """
 from __future__ import annotations
 
-from ir import types as T
-from ir.attributes import DenseElements, FuncAttr
-from ir.core import Function, Op, clone_op
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements, FuncAttr
+from smopt.ir.core import Function, Op, clone_op
 
-from .registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 
 def _nbytes(dense):

@@ -5,7 +5,7 @@ keep-exported=false) functions the SavedModel's object graph exports.
 """
 from __future__ import annotations
 
-from .registry import Option, Pass, register
+from smopt.passes.framework.registry import Option, Pass, register
 
 
 @register

@@ -10,7 +10,7 @@ and the converter's `auto_partition_options` do).
 
 Regions are formed by xla-cluster's machinery for the TPU (passes/xla_cluster.py, reused
 here, not a second algorithm):
-1. candidates: ops the TPU op table (passes/xla_compat.py, the data tpu-compatibility-check
+1. candidates: ops the TPU op table (passes/analysis/xla_compat.py, the data tpu-compatibility-check
    uses) compiles, with no string/variant/quantized tensors, no resource results, resource
    operands only for variable reads (not hash tables: lookups stay on the CPU), no explicit
    device of another kind, no stateful RNG or Assert; calls, If/Case and While when every
@@ -18,7 +18,7 @@ here, not a second algorithm):
 2. cycle-safe edge contraction over the dataflow graph (data and control edges): two
    candidates merge only when no other path joins them (one through a CPU op would make the
    CPU op both follow and precede the region);
-3. a region goes to the TPU when its cost (passes/cost_model.py, callees included) is at
+3. a region goes to the TPU when its cost (passes/analysis/cost_model.py, callees included) is at
    least `min-cost-percent` of the model's cost (the conversion report's total: every
    signature's entry function). Smaller regions stay on the CPU: a TPU call costs a launch and
    two host<->TPU transfers.
@@ -41,13 +41,13 @@ from __future__ import annotations
 
 import re
 
-from .cost_model import CostModel
-from ._effects import SideEffects
-from .registry import Option, PassError, register
-from .tpu_conversion_report import _roots
-from .tpu_select_functions import SELECTED_BY_ATTR, TPU_ATTR, is_tpu_function
-from . import xla_compat
-from .xla_cluster import Compilability, XlaCluster, _callers_first, _sanitize_fn
+from smopt.passes.analysis.cost_model import CostModel
+from smopt.passes.analysis.effects import SideEffects
+from smopt.passes.framework.registry import Option, PassError, register
+from smopt.passes.tpu_conversion_report import _roots
+from smopt.passes.tpu_select_functions import SELECTED_BY_ATTR, TPU_ATTR, is_tpu_function
+from smopt.passes.analysis import xla_compat
+from smopt.passes.xla_cluster import Compilability, XlaCluster, _callers_first, _sanitize_fn
 
 AUTO_ATTR = "smopt.tpu_auto_share"
 MIN_ATTR = "smopt.tpu_auto_min_share"

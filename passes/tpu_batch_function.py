@@ -68,14 +68,14 @@ from __future__ import annotations
 
 import hashlib
 
-from ir import types as T
-from ir.attributes import FuncAttr
-from ir.callgraph import GRAPH
-from ir.core import CALL_OPS, Argument, Function, Op
-from ir.opdefs import is_stateful
+from smopt.ir import types as T
+from smopt.ir.attributes import FuncAttr
+from smopt.ir.callgraph import GRAPH
+from smopt.ir.core import CALL_OPS, Argument, Function, Op
+from smopt.ir.opdefs import is_stateful
 
-from .registry import Option, Pass, PassError, register
-from .tpu_select_functions import SELECTED_BY_ATTR, TPU_ATTR, is_tpu_function
+from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.tpu_select_functions import SELECTED_BY_ATTR, TPU_ATTR, is_tpu_function
 
 _CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 _TRIVIAL = ("Identity", "IdentityN", "NoOp")

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from .registry import Pass, PassError, register
-from .tpu_select_functions import is_tpu_function
+from smopt.passes.framework.registry import Pass, PassError, register
+from smopt.passes.tpu_select_functions import is_tpu_function
 
 MESSAGE = ('Unable to place both "{a}" and "{b}" on the TPU because "{a}" indirectly calls "{b}". '
            'This behavior is unsupported because it can cause invalid graphs to be generated.')

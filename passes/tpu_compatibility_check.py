@@ -7,7 +7,7 @@ failures at conversion time instead, all at once, in the runtime's words.
 
 Checked: every op of every TPU function (`smopt.tpu_function`) and of every function a TPU
 function reaches (calls, If/While/Case branches, ...), against the XLA kernel table of
-passes/xla_compat.py: ops without an XLA kernel for the TPU (string ops, sparse ops, most
+passes/analysis/xla_compat.py: ops without an XLA kernel for the TPU (string ops, sparse ops, most
 I/O, custom ops), type attributes the op's XLA kernel does not accept, operands/results of
 a dtype the TPU does not support (strings above all); and the TPU functions' own arguments
 and results, which must not be strings ("die Parameter und Rückgabewerte der TPU-Funktion
@@ -20,16 +20,16 @@ Each problem is one item; items are joined with "; " into the one-line error, e.
 
 Options: `extra-unsupported-ops=A,B` reports ops of these types too; `allow-ops=C,D`
 accepts ops of these types unconditionally (custom ops that do have a TPU kernel). The
-environment variable SMOPT_TPU_OPS_FILE (see passes/xla_compat.py) does the same from a file.
+environment variable SMOPT_TPU_OPS_FILE (see passes/analysis/xla_compat.py) does the same from a file.
 Nothing selected for the TPU: nothing to check.
 """
 from __future__ import annotations
 
-from ir import types as T
+from smopt.ir import types as T
 
-from . import xla_compat
-from .registry import Option, Pass, PassError, register
-from .tpu_select_functions import is_tpu_function
+from smopt.passes.analysis import xla_compat
+from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.tpu_select_functions import is_tpu_function
 
 
 def tpu_label(module, name):

@@ -22,7 +22,7 @@ width (at least 5 characters, as " 3.33"). Breakdown columns: the percentage lef
 CPU cost, then each TPU function, named by its function alias when it has one (else by its
 function name), in name order.
 
-Figures come from passes/cost_model.py (see there for the unit and the formulas), over what
+Figures come from passes/analysis/cost_model.py (see there for the unit and the formulas), over what
 the signatures execute: the model's cost is the sum over its signatures' entry functions (each
 distinct function once; a model without signatures uses its exported and aliased functions
 that no other such function calls). Everything a TPU function runs (including functions it
@@ -62,14 +62,14 @@ from __future__ import annotations
 import json
 import os
 
-from .cost_model import CostModel
-from ._output import write_text
-from .registry import Option, Pass, PassError, register
-from .tpu_select_functions import is_tpu_function
+from smopt.passes.analysis.cost_model import CostModel
+from smopt.passes.framework.output import write_text
+from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.tpu_select_functions import is_tpu_function
 
 RULE_EQ = "=" * 32
 RULE = "-" * 32
-COST_UNIT = "1 unit = 1 FLOP or 4 bytes of memory traffic (passes/cost_model.py)"
+COST_UNIT = "1 unit = 1 FLOP or 4 bytes of memory traffic (passes/analysis/cost_model.py)"
 
 
 def _roots(module):
@@ -127,7 +127,7 @@ def compute(module):
 
 def _auto_partition(module, cm, tpu, merged, cpu_cost, pct):
     """The automatic partitioning section's figures, or None if tpu-auto-partition chose nothing."""
-    from .tpu_auto_partition import AUTO_ATTR, MIN_ATTR, REASON_ATTR
+    from smopt.passes.tpu_auto_partition import AUTO_ATTR, MIN_ATTR, REASON_ATTR
     regions = sorted(n for n in merged if AUTO_ATTR in module.functions[n].attrs)
     if not regions:
         return None

@@ -45,13 +45,13 @@ pass is idempotent (stubbed sites and clustered bodies are recognised and left a
 """
 from __future__ import annotations
 
-from ir import types as T
-from ir.attributes import FuncAttr, rename_function_refs
-from ir.core import Function, Op
+from smopt.ir import types as T
+from smopt.ir.attributes import FuncAttr, rename_function_refs
+from smopt.ir.core import Function, Op
 
-from .registry import Option, Pass, PassError, register
-from .tpu_check_indirect_calls import format_indirect, indirect_tpu_calls
-from .tpu_select_functions import is_tpu_function
+from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.tpu_check_indirect_calls import format_indirect, indirect_tpu_calls
+from smopt.passes.tpu_select_functions import is_tpu_function
 
 STUB_ATTR = "smopt.tpu_call_stub"
 STUB_FOR_ATTR = "smopt.tpu_stub_for"

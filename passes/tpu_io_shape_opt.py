@@ -45,12 +45,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ir import types as T
-from ir.attributes import FuncAttr, ShapeAttr
-from ir.core import Op, make_const
+from smopt.ir import types as T
+from smopt.ir.attributes import FuncAttr, ShapeAttr
+from smopt.ir.core import Op, make_const
 
-from .registry import Pass, register
-from .tpu_select_functions import is_tpu_function
+from smopt.passes.framework.registry import Pass, register
+from smopt.passes.tpu_select_functions import is_tpu_function
 
 _CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 

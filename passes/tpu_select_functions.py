@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 
-from .registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 TPU_ATTR = "smopt.tpu_function"
 SELECTED_BY_ATTR = "smopt.tpu_selected_by"

@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import re
 
-from ir import types as T
-from ir.attributes import FuncAttr, function_refs
-from ir.callgraph import reached_functions
-from ir.core import CALL_OPS, Function, Op, OpResult, clone_op
+from smopt.ir import types as T
+from smopt.ir.attributes import FuncAttr, function_refs
+from smopt.ir.callgraph import reached_functions
+from smopt.ir.core import CALL_OPS, Function, Op, OpResult, clone_op
 
-from ._effects import SideEffects
-from .registry import Option, Pass, PassError, register
-from .xla_compat import data_dependent_constant_input
+from smopt.passes.analysis.effects import SideEffects
+from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.analysis.xla_compat import data_dependent_constant_input
 
 _DEVICE_KIND = {"cpu": "CPU", "gpu": "GPU", "tpu": "TPU"}
 
@@ -64,8 +64,8 @@ _MAX_COPIED_CONST_ELEMENTS = 1024
 
 
 def xla_issues(op, module, device):
-    """Why the shared op-compilability table (passes/xla_compat.py) rejects `op` ([] if not)."""
-    from . import xla_compat
+    """Why the shared op-compilability table (passes/analysis/xla_compat.py) rejects `op` ([] if not)."""
+    from smopt.passes.analysis import xla_compat
     return xla_compat.op_issues(op, module, device)
 
 

@@ -15,8 +15,8 @@ Statistics: clusters removed, call sites inlined.
 """
 from __future__ import annotations
 
-from .inline import inline_call
-from .registry import Option, Pass, PassError, register
+from smopt.passes.inline import inline_call
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 
 def is_cluster(fn):

@@ -53,10 +53,10 @@ from __future__ import annotations
 import math
 import re
 
-from ir import types as T
-from ir.core import Argument, Op, OpResult
+from smopt.ir import types as T
+from smopt.ir.core import Argument, Op, OpResult
 
-from .registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 FN_ATTR = "smopt.tpu_function"
 META_PREFIX = "smopt.sharding."
@@ -101,7 +101,7 @@ class Topology:
 
 def parse_topology(hex_text):
     """Decode and validate the `topology` option; raises PassError with one line."""
-    from compiler import tfproto  # protobuf only; no TensorFlow
+    from smopt.compiler import tfproto  # protobuf only; no TensorFlow
 
     text = hex_text.strip()
     if text[:2] in ("0x", "0X"):
@@ -229,7 +229,7 @@ def bound_variable(module, arg, _seen=None):
 
 
 def _sharding_proto(dim, rank, n):
-    from compiler import tfproto
+    from smopt.compiler import tfproto
 
     s = tfproto.message("xla.OpSharding")()
     if dim is None or n == 1:
@@ -377,7 +377,7 @@ class XlaSpmdShard(Pass):
     @staticmethod
     def _check_existing(fn, n):
         """Annotations already in `fn` (the model's own, or an earlier run) must fit n cores."""
-        from compiler import tfproto
+        from smopt.compiler import tfproto
         for op in fn.ops:
             if op.type != "XlaSharding":
                 continue

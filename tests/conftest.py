@@ -6,11 +6,13 @@ import sys
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The pass-manager test passes (test-fail, test-crash, test-break-ir) exist only for tests.
+os.environ.setdefault("SMOPT_TEST_PASSES", "1")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from compiler import examples  # noqa: E402
+from smopt.compiler import examples  # noqa: E402
 
 
 @pytest.fixture(scope="session")

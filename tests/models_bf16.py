@@ -9,7 +9,7 @@
 - `build_text_rnn_model`, `build_convnext_model`, `build_stft_model`: the models whose
   default bfloat16 error is held to TensorFlow's own oneDNN bfloat16 auto-mixed-precision
   (POLICY_MODELS).
-- `cpu_bf16_kernel_table()`: the table in passes/bf16_cpu_kernels.json, recomputed from the
+- `cpu_bf16_kernel_table()`: the table in passes/data/bf16_cpu_kernels.json, recomputed from the
   installed TensorFlow's kernel and op registries. Regenerate the file with
 
       python tests/models_bf16.py --write-kernel-table
@@ -31,7 +31,7 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KERNEL_TABLE = os.path.join(ROOT, "passes", "bf16_cpu_kernels.json")
+KERNEL_TABLE = os.path.join(ROOT, "passes", "data", "bf16_cpu_kernels.json")
 POLICY_FILE = os.path.join(ROOT, "passes", "data", "bf16_policy.json")
 
 

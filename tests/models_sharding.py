@@ -46,7 +46,7 @@ TOPOLOGIES = {
 
 
 def topology_hex(name):
-    from compiler import tfproto
+    from smopt.compiler import tfproto
     mesh, coords = TOPOLOGIES[name]
     t = tfproto.message("tensorflow.tpu.TopologyProto")(
         mesh_shape=mesh, device_coordinates=[c for d in coords for c in d])
@@ -100,8 +100,8 @@ def mark_tpu_function(module, alias="tpu_func"):
 
 
 def shard(module, num_cores, topology=None, device_assignment=None, overrides=None):
-    from compiler.pass_manager import PassManager
-    from passes.registry import parse_pipeline
+    from smopt.compiler.pass_manager import PassManager
+    from smopt.passes.framework.registry import parse_pipeline
     opts = [f"num-cores-per-replica={num_cores}"]
     if topology:
         opts.append(f"topology={topology_hex(topology)}")
@@ -122,7 +122,7 @@ def variable_values(module):
 def run_jax_harness(module, values, x, ref, workdir, timeout=600, repeat=0):
     """Write the sharded module and the values, run the harness in a fresh process; returns
     its JSON report (raises with the child's output on failure)."""
-    from ir import print_module
+    from smopt.ir import print_module
     ir_path = os.path.join(workdir, "sharded.mlir")
     npz_path = os.path.join(workdir, "values.npz")
     out_path = os.path.join(workdir, "report.json")
@@ -142,7 +142,7 @@ def run_jax_harness(module, values, x, ref, workdir, timeout=600, repeat=0):
 
 # ---- the harness, child side -------------------------------------------------------------
 def _metadata(fn):
-    from passes.xla_spmd_shard import replicate_metadata_attrs
+    from smopt.passes.xla_spmd_shard import replicate_metadata_attrs
     for op in fn.ops:
         if op.type == "TPUReplicateMetadata":
             return {k: op.attrs.get(k) for k in ("num_cores_per_replica", "topology", "device_assignment")}
@@ -152,8 +152,8 @@ def _metadata(fn):
 def _partition_spec(sharding_attr, rank):
     """xla.OpSharding (serialized) -> PartitionSpec over the single mesh axis."""
     from jax.sharding import PartitionSpec as P
-    from compiler import tfproto
-    from passes.xla_spmd_shard import OTHER, REPLICATED, _attr_bytes
+    from smopt.compiler import tfproto
+    from smopt.passes.xla_spmd_shard import OTHER, REPLICATED, _attr_bytes
     s = tfproto.message("xla.OpSharding")()
     s.ParseFromString(_attr_bytes(sharding_attr))
     if s.type == REPLICATED:
@@ -169,9 +169,9 @@ def _partition_spec(sharding_attr, rank):
 def weights_as_args(module, fn, suffix="_weights_as_args"):
     """A copy of TPU function `fn` whose weights are arguments: [(arg name, variable path,
     XlaSharding attr or None)] for the new leading arguments, the copy, and the data inputs."""
-    from ir import types as T
-    from ir.core import Argument, Function, Op
-    from passes.xla_spmd_shard import bound_variable
+    from smopt.ir import types as T
+    from smopt.ir.core import Argument, Function, Op
+    from smopt.passes.xla_spmd_shard import bound_variable
 
     g = fn.clone(fn.name + suffix, module)
     g.attrs = {}
@@ -203,9 +203,9 @@ def weights_as_args(module, fn, suffix="_weights_as_args"):
 def tf_callable(module, g, rename=None):
     """A TF concrete function running IR function `g` (via a FunctionDef and PartitionedCall)."""
     import tensorflow as tf
-    from compiler import tfproto
-    from compiler.exporter import _Layouts, function_to_proto
-    from passes._effects import SideEffects
+    from smopt.compiler import tfproto
+    from smopt.compiler.exporter import _Layouts, function_to_proto
+    from smopt.passes.analysis.effects import SideEffects
 
     if rename:
         g = g.clone(g.name + rename, module)
@@ -233,8 +233,8 @@ def _child(ir_path, npz_path, out_path, repeat=0):
     from jax.experimental import jax2tf
     from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
-    from ir import parse_module
-    from passes.xla_spmd_shard import _attr_bytes, parse_topology
+    from smopt.ir import parse_module
+    from smopt.passes.xla_spmd_shard import _attr_bytes, parse_topology
 
     devices = jax.devices()
     assert len(devices) == 8, f"expected 8 virtual CPU devices, got {devices}"

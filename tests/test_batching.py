@@ -15,14 +15,14 @@ import time
 import numpy as np
 import pytest
 
-import ir
-from compiler.errors import PassFailure, SmoptError
-from compiler.exporter import export_saved_model
-from compiler.importer import import_saved_model
-from compiler.pass_manager import PassManager
-from passes import registry
-from passes.registry import parse_pipeline
-from passes.tpu_io_shape_opt import dense_shape, tile_cost
+import smopt.ir as ir
+from smopt.compiler.errors import PassFailure, SmoptError
+from smopt.compiler.exporter import export_saved_model
+from smopt.compiler.importer import import_saved_model
+from smopt.compiler.pass_manager import PassManager
+from smopt.passes.framework import registry
+from smopt.passes.framework.registry import parse_pipeline
+from smopt.passes.tpu_io_shape_opt import dense_shape, tile_cost
 
 from conftest import run_cli
 from models_batching import CAPTURE_MODELS, batching_inputs, build_batching_model, capture_model_inputs
@@ -175,7 +175,7 @@ def test_default_batching_end_to_end_is_bit_exact(model, reference, tmp_path):
 
 
 def test_function_alias_batching_via_convert(model, reference, tmp_path):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     out = str(tmp_path / "out")
     _, pm = convert(model, out, """
         batch_options { num_batch_threads: 2 max_batch_size: 8 batch_timeout_micros: 100
@@ -190,7 +190,7 @@ def test_function_alias_batching_via_convert(model, reference, tmp_path):
 
 
 def test_signature_batching_with_padding_via_convert(model, reference, tmp_path):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     out = str(tmp_path / "out")
     convert(model, out, """
         batch_options { num_batch_threads: 2 max_batch_size: 8 batch_timeout_micros: 100
@@ -210,7 +210,7 @@ def test_concurrent_requests_are_merged_and_split_back(model, tmp_path):
     """Four one-row requests fill one batch of 4 at once; with a 5 s timeout, finishing well
     before it shows they were merged. Each request gets its own rows back."""
     import tensorflow as tf
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     out = str(tmp_path / "out")
     convert(model, out, """
         batch_options { num_batch_threads: 1 max_batch_size: 4 batch_timeout_micros: 5000000
@@ -246,7 +246,7 @@ def test_concurrent_requests_are_merged_and_split_back(model, tmp_path):
 
 
 def test_existing_batch_options_are_updated(model, reference, tmp_path):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     first, second = str(tmp_path / "first"), str(tmp_path / "second")
     convert(model, first, """batch_options { batch_timeout_micros: 100
         experimental { function_alias: "batch_func" } } disable_default_optimizations: true""")
@@ -273,7 +273,7 @@ def test_existing_batch_options_are_updated(model, reference, tmp_path):
                                  "dimension is the batch dimension and must be -1 in the signature"),
 ])
 def test_shape_requirement_errors(model, tmp_path, component, message):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     out = tmp_path / "never"
     with pytest.raises(SmoptError) as e:
         convert(model, str(out), f"batch_options {{ experimental {{ {component} }} }} "
@@ -335,7 +335,7 @@ def _captured_constants(module):
 def test_captured_constants_are_not_batched_cpu_target(capture_model, tmp_path, name, component):
     """Default (the TPU function's call sites) and signature batching of models whose TPU
     function captures constants: the converted model computes what the original does."""
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src, out = capture_model(name), str(tmp_path / "out")
     _, pm = convert(src, out, _TPU_FUNC + "bfloat16_optimization: DISABLED " + _BATCH.format(component),
                     target="cpu")
@@ -371,7 +371,7 @@ def test_logmel_front_end_via_smopt_convert(capture_model, tmp_path):
 def test_captured_constants_tpu_target_loads(capture_model, tmp_path, name):
     """The TPU target (default bf16) batches the TPU call site; the output loads in TF."""
     import tensorflow as tf
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     out = str(tmp_path / "out")
     convert(capture_model(name), out, _TPU_FUNC + _BATCH.format(""))
     m = import_saved_model(out)
@@ -385,8 +385,8 @@ def test_table_variable_and_constants_over_call_levels(capture_model, tmp_path):
     """`tpu_func` captures a variable and two constants, one through a nested tf.function that
     is not exported (its constant is an argument traced to the caller's bound input);
     `batch_func` (CPU) captures a lookup table and a constant and takes a string input."""
-    from compiler.convert import convert
-    from passes.tpu_batch_function import CapturedInputs
+    from smopt.compiler.convert import convert
+    from smopt.passes.tpu_batch_function import CapturedInputs
     src = capture_model("captures")
     m = import_saved_model(src)
     origins = CapturedInputs(m)
@@ -411,7 +411,7 @@ def test_concurrent_requests_share_the_captured_constants(capture_model, tmp_pat
     """Four one-row requests merged into one batch: the captured constants are taken once, the
     rows are concatenated and every request gets its own result back."""
     import tensorflow as tf
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src, out = capture_model("keras_normalization"), str(tmp_path / "out")
     convert(src, out, _TPU_FUNC + "bfloat16_optimization: DISABLED "
             "batch_options { num_batch_threads: 1 max_batch_size: 4 batch_timeout_micros: 5000000 "
@@ -468,7 +468,7 @@ def test_long_op_chains_are_traced_without_deep_recursion():
 def test_fed_input_with_fixed_batch_dimension_beside_captures_is_refused(tmp_path):
     """Capturing constants does not relax the shape requirements of the batched inputs."""
     import tensorflow as tf
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
 
     class Fixed(tf.Module):
         def __init__(self):
@@ -556,9 +556,9 @@ def test_batching_then_io_shape_opt_end_to_end(model, reference, tmp_path):
 
 
 def test_converter_pipeline_with_batching_and_io_shapes(model, reference, tmp_path):
-    from compiler import pipelines
-    from compiler.convert import convert
-    from compiler.options import parse_converter_options
+    from smopt.compiler import pipelines
+    from smopt.compiler.convert import convert
+    from smopt.compiler.options import parse_converter_options
     options = """tpu_functions { function_alias: "tpu_func" }
         bfloat16_optimization: DISABLED
         batch_options { num_batch_threads: 2 max_batch_size: 8 batch_timeout_micros: 100 }"""

@@ -18,7 +18,7 @@ import pytest
 
 import models_bf16
 
-from compiler import examples
+from smopt.compiler import examples
 
 RTOL = 2e-2
 
@@ -64,8 +64,8 @@ def _assert_close(want, got):
 
 
 def _run_pass(module, pipeline):
-    from compiler.pass_manager import PassManager
-    from passes.registry import parse_pipeline
+    from smopt.compiler.pass_manager import PassManager
+    from smopt.passes.framework.registry import parse_pipeline
     pm = PassManager(parse_pipeline(pipeline))
     pm.run(module)  # verifies the IR after the pass
     return pm.passes[0].stats
@@ -97,7 +97,7 @@ def _feeds_bf16_op(value):
 
 # ---- data --------------------------------------------------------------------------------
 def test_kernel_table_matches_installed_tensorflow():
-    """passes/bf16_cpu_kernels.json is what TensorFlow reports now (regenerate if not)."""
+    """passes/data/bf16_cpu_kernels.json is what TensorFlow reports now (regenerate if not)."""
     import json
     with open(models_bf16.KERNEL_TABLE) as f:
         stored = json.load(f)
@@ -108,7 +108,7 @@ def test_kernel_table_matches_installed_tensorflow():
 
 
 def test_kernel_lookup():
-    from passes import bf16_data as data
+    from smopt.passes.numerics import bf16_policy as data
     assert data.cpu_kernel_accepts("MatMul", {"T": "bfloat16"})
     assert data.cpu_kernel_accepts("FusedBatchNormV3", {"T": "bfloat16", "U": "float32"})
     assert not data.cpu_kernel_accepts("FusedBatchNormV3", {"T": "bfloat16", "U": "bfloat16"})
@@ -121,7 +121,7 @@ def test_kernel_lookup():
 def test_policy_lists_match_tensorflow():
     """The policy file's "tensorflow" section is what TensorFlow's oneDNN bfloat16 rewrite
     uses now (regenerate: python tests/models_bf16.py --write-tf-amp-lists)."""
-    from passes import bf16_data as data
+    from smopt.passes.numerics import bf16_policy as data
     lists = models_bf16.tf_amp_lists()
     if lists is None:
         pytest.skip("TensorFlow's oneDNN bfloat16 auto-mixed-precision did not run here")
@@ -133,7 +133,7 @@ def test_policy_is_at_least_as_careful_as_tensorflow():
     """Everything TensorFlow denies stays float32; nothing TensorFlow leaves float32 (on no
     list, or denied) is converted unconditionally; and the issue's must-stay-float32 ops
     (accumulations, softmax, normalization statistics, FFTs, exponentials) are kept."""
-    from passes import bf16_data as data
+    from smopt.passes.numerics import bf16_policy as data
     tf_lists = data.POLICY["tensorflow"]
     keep = data.keep_f32_ops()
     assert set(tf_lists["deny"]) <= keep
@@ -153,8 +153,8 @@ def test_policy_is_at_least_as_careful_as_tensorflow():
 # ---- IR level ----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["bf16_cnn", "bf16_encoder"])
 def test_scope_all_converts_the_tpu_function_compute(bf16_model, name):
-    from compiler.importer import import_saved_model
-    from ir import print_module, verify
+    from smopt.compiler.importer import import_saved_model
+    from smopt.ir import print_module, verify
     m = import_saved_model(bf16_model(name))
     stats = _run_pass(m, "bf16-convert{scope=all}")
     verify(m)
@@ -188,7 +188,7 @@ def test_scope_all_converts_the_tpu_function_compute(bf16_model, name):
 
 
 def test_scope_tpu_leaves_cpu_compute_alone(bf16_model):
-    from compiler.importer import import_saved_model
+    from smopt.compiler.importer import import_saved_model
     m = import_saved_model(bf16_model("bf16_encoder"))
     tpu_name = _mark_tpu(m)
     _run_pass(m, "bf16-convert")
@@ -210,8 +210,8 @@ def test_scope_tpu_leaves_cpu_compute_alone(bf16_model):
 
 def test_ir_text_variable_without_value_is_read_through_a_cast(bf16_model):
     """Printed and re-parsed IR has no checkpoint: variables stay float32, reads get casts."""
-    from compiler.importer import import_saved_model
-    from ir import parse_module, print_module
+    from smopt.compiler.importer import import_saved_model
+    from smopt.ir import parse_module, print_module
     m = parse_module(print_module(import_saved_model(bf16_model("alias"))))
     tpu = m.functions[_mark_tpu(m)]
     stats = _run_pass(m, "bf16-convert")
@@ -226,8 +226,8 @@ def test_ir_text_variable_without_value_is_read_through_a_cast(bf16_model):
 @pytest.mark.parametrize("name", ["bf16_cnn", "bf16_encoder"])
 def test_scope_tpu_export_runs_on_cpu_and_matches(bf16_model, tmp_path, name):
     import tensorflow as tf
-    from compiler.exporter import export_saved_model
-    from compiler.importer import import_saved_model
+    from smopt.compiler.exporter import export_saved_model
+    from smopt.compiler.importer import import_saved_model
     src = bf16_model(name)
     m = import_saved_model(src)
     _mark_tpu(m)
@@ -255,7 +255,7 @@ def test_scope_tpu_export_runs_on_cpu_and_matches(bf16_model, tmp_path, name):
 
 @pytest.mark.parametrize("name", ["bf16_cnn", "bf16_encoder", "keras_cnn", "control_flow"])
 def test_convert_scope_all_runs_on_cpu_and_matches(bf16_model, tmp_path, name):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src = bf16_model(name)
     out = str(tmp_path / "out")
     module, pm = convert(src, out, "bfloat16_optimization_options { scope: ALL }", target="cpu")
@@ -278,7 +278,7 @@ def test_graph_mode_restore_and_save_use_bfloat16_checkpoint(bf16_model, tmp_pat
     """The main graph's restore/save functions (TF Serving's path) agree with the bfloat16
     checkpoint: load through the v1 loader, serve, save a new checkpoint and read it back."""
     import tensorflow as tf
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src = bf16_model("bf16_encoder")
     out = str(tmp_path / "out")
     convert(src, out, "bfloat16_optimization_options { scope: ALL }")
@@ -294,14 +294,14 @@ def test_graph_mode_restore_and_save_use_bfloat16_checkpoint(bf16_model, tmp_pat
     _assert_close({"logits": want}, {"logits": got})
     reader = tf.train.load_checkpoint(prefix)
     dtypes = reader.get_variable_to_dtype_map()
-    from compiler.importer import import_saved_model
+    from smopt.compiler.importer import import_saved_model
     stored = {v.checkpoint_key: v.type.element.name for v in import_saved_model(out).variables}
     assert {k: dtypes[k].name for k in stored} == stored and "bfloat16" in stored.values()
 
 
 def test_existing_bfloat16_ops_are_refused_unless_skipped(bf16_model, tmp_path):
-    from compiler.convert import convert
-    from compiler.errors import SmoptError
+    from smopt.compiler.convert import convert
+    from smopt.compiler.errors import SmoptError
     src = bf16_model("bf16_pre")
     with pytest.raises(SmoptError) as e:
         convert(src, str(tmp_path / "refused"), "bfloat16_optimization_options { scope: ALL }")
@@ -316,7 +316,7 @@ def test_existing_bfloat16_ops_are_refused_unless_skipped(bf16_model, tmp_path):
 
 
 def test_filterlist_option_keeps_ops_float32(bf16_model, tmp_path):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src = bf16_model("bf16_cnn")
     out = str(tmp_path / "out")
     module, pm = convert(src, out, 'bfloat16_optimization_options { scope: ALL filterlist: "Conv2D" }')
@@ -331,9 +331,9 @@ def test_filterlist_option_keeps_ops_float32(bf16_model, tmp_path):
 
 
 def _tpu_pipeline_available():
-    from compiler import pipelines
-    from compiler.options import parse_converter_options
-    from passes import registry
+    from smopt.compiler import pipelines
+    from smopt.compiler.options import parse_converter_options
+    from smopt.passes.framework import registry
     stages = pipelines.pipeline_stages(parse_converter_options('tpu_functions { function_alias: "tpu_func" }'),
                                        target="cpu")
     names = {s.split("{")[0] for s in stages}
@@ -344,7 +344,7 @@ def _tpu_pipeline_available():
 @pytest.mark.skipif(not _tpu_pipeline_available(), reason="the TPU conversion passes are not built yet")
 @pytest.mark.parametrize("name", ["bf16_cnn", "bf16_encoder"])
 def test_converter_with_tpu_functions_targets_cpu(bf16_model, tmp_path, name):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src = bf16_model(name)
     out = str(tmp_path / "out")
     module, pm = convert(src, out, 'tpu_functions { function_alias: "tpu_func" }', target="cpu")
@@ -369,7 +369,7 @@ def _bf16_ops(module):
 def test_default_bf16_error_within_tensorflow_amp(bf16_model, tmp_path, name):
     """smopt-convert's default bfloat16 (--target cpu) vs TensorFlow's oneDNN bfloat16
     auto-mixed-precision on the original model, same inputs: error <= 1.25x TensorFlow's."""
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     from tf_reference import rel_error, run_signature
     src = bf16_model(name)
     feed = _inputs(name)
@@ -393,7 +393,7 @@ def test_policy_decisions_on_the_models(bf16_model):
     float32, its weights stored float32, the classifier's MatMul bfloat16; ConvNeXt's
     convolutions and MatMuls bfloat16, its LayerNorm statistics float32; the STFT's
     framing, FFT and magnitude float32, the mel and head MatMuls bfloat16."""
-    from compiler.importer import import_saved_model
+    from smopt.compiler.importer import import_saved_model
     for name in ("bf16_text_rnn", "bf16_text_rnn_k3"):
         m = import_saved_model(bf16_model(name))
         _mark_tpu(m)

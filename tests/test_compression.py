@@ -11,10 +11,10 @@ import os
 import numpy as np
 import pytest
 
-from compiler import measure
-from compiler.optimize import _tensor_proto_bytes, tfrecord
+from smopt.compiler import measure
+from smopt.compiler.optimize import _tensor_proto_bytes, tfrecord
 from tests import models_compression as MC
-from tools.smopt_optimize import main
+from smopt.tools.smopt_optimize import main
 
 BUDGET = 0.01
 
@@ -98,7 +98,7 @@ def test_weight_dominated_mlp_shrinks_2x(built, tmp_path, capsys):
 def test_slower_model_is_left_uncompressed(built, tmp_path, capsys, monkeypatch):
     """The latency check: with no slowdown tolerated at all (a compressed model is never
     measured exactly as fast), the MLP comes out uncompressed, with the reason."""
-    from compiler import compression
+    from smopt.compiler import compression
     monkeypatch.setattr(compression, "LATENCY_TOLERANCE", 0.0)
     src = built("mlp")
     out = str(tmp_path / "mlp_slow")
@@ -137,7 +137,7 @@ def test_model_keeping_its_variables_is_left_uncompressed(tmp_path, capsys):
 def test_representative_dataset_sample_inputs(built, tmp_path, capsys):
     """--sample_inputs as a TFRecord of RepresentativeDataSample (what the quantization
     pipeline reads): one batch per record."""
-    from compiler import tfproto
+    from smopt.compiler import tfproto
     src = built("mlp")
     cls = tfproto.message("tensorflow.quantization.RepresentativeDataSample")
     records = []
@@ -147,7 +147,7 @@ def test_representative_dataset_sample_inputs(built, tmp_path, capsys):
         records.append(msg.SerializeToString())
     path = tmp_path / "samples.tfrecord"
     path.write_bytes(tfrecord(records))
-    from compiler.importer import import_saved_model
+    from smopt.compiler.importer import import_saved_model
     got = measure.sample_inputs(import_saved_model(src), str(path))
     assert list(got) == ["serving_default"] and len(got["serving_default"]) == 4
     np.testing.assert_array_equal(got["serving_default"][2]["x"], MC.inputs("mlp", 8, 2)["x"])
@@ -180,9 +180,9 @@ def test_output_error_metric():
 
 
 def test_sample_inputs_generated_from_the_signature():
-    from compiler.importer import import_saved_model  # noqa: F401 - the signature types
-    from ir import types as T
-    from ir.core import Signature
+    from smopt.compiler.importer import import_saved_model  # noqa: F401 - the signature types
+    from smopt.ir import types as T
+    from smopt.ir.core import Signature
     sig = Signature("s", "f", inputs=[("ids", "ids:0", T.TensorType(T.int32, [-1, -1])),
                                       ("text", "text:0", T.TensorType(T.string, [-1])),
                                       ("x", "x:0", T.TensorType(T.float32, [-1, 3]))])

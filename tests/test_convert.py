@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from compiler import examples
-from compiler.options import parse_converter_options
-from compiler.pipelines import pipeline_stages
+from smopt.compiler import examples
+from smopt.compiler.options import parse_converter_options
+from smopt.compiler.pipelines import pipeline_stages
 
 from conftest import run_cli
 
@@ -62,8 +62,8 @@ def test_identity_round_trip_is_bit_exact(example_model, tmp_path, name):
 
 def test_round_trip_keeps_aliases_and_object_graph_functions(example_model, tmp_path):
     import tensorflow as tf
-    from compiler.convert import convert
-    from compiler.importer import import_saved_model
+    from smopt.compiler.convert import convert
+    from smopt.compiler.importer import import_saved_model
     out = str(tmp_path / "out")
     convert(example_model("ragged"), out, "disable_default_optimizations: true")
     loaded = tf.saved_model.load(out)
@@ -76,8 +76,8 @@ def test_round_trip_keeps_aliases_and_object_graph_functions(example_model, tmp_
 
 def test_changed_variable_values_are_written(example_model, tmp_path):
     import tensorflow as tf
-    from compiler.exporter import export_saved_model
-    from compiler.importer import import_saved_model
+    from smopt.compiler.exporter import export_saved_model
+    from smopt.compiler.importer import import_saved_model
     m = import_saved_model(example_model("alias"))
     b = next(v for v in m.variables if v.path == "b")
     m.set_variable(b, np.full((16,), 0.25, np.float32))
@@ -152,8 +152,8 @@ def test_bad_inputs_have_one_clear_line(example_model, tmp_path):
 
 
 def test_crash_in_a_pass_names_the_pass(example_model, tmp_path, monkeypatch, capsys):
-    from compiler import pipelines
-    from tools import smopt_convert
+    from smopt.compiler import pipelines
+    from smopt.tools import smopt_convert
     monkeypatch.setattr(pipelines, "pipeline_stages", lambda *a, **k: ["cse", "test-crash"])
     repro = tmp_path / "repro.mlir"
     rc = smopt_convert.main(["--input_model_dir", example_model("alias"), "--output_model_dir",
@@ -233,7 +233,7 @@ def test_seed_examples_parse():
 
 def test_xla_sharding_options_with_serialized_topology():
     from google.protobuf import text_encoding
-    from compiler import tfproto
+    from smopt.compiler import tfproto
     topo = tfproto.message("tensorflow.tpu.TopologyProto")(mesh_shape=[1, 2, 1, 1],
                                                            device_coordinates=[0, 0, 0, 0, 0, 1, 0, 0])
     raw = topo.SerializeToString()
@@ -273,7 +273,7 @@ def test_pipeline_follows_option_semantics():
 
 
 def test_print_pipeline_is_smopt_syntax():
-    from passes.registry import _split_top
+    from smopt.passes.framework.registry import _split_top
     r = run_cli("smopt-convert", "--print_pipeline", "--converter_options_string",
                 'tpu_functions { function_alias: "tpu_func" } batch_options { max_batch_size: 8 '
                 'allowed_batch_sizes: 4 allowed_batch_sizes: 8 experimental { signature_name: "serving_default" } }')
@@ -285,7 +285,7 @@ def test_print_pipeline_is_smopt_syntax():
 
 
 def test_bad_tpu_function_names_through_the_cli(example_model, tmp_path):
-    from compiler.importer import import_saved_model
+    from smopt.compiler.importer import import_saved_model
     path = example_model("alias")
     concrete = import_saved_model(path).aliases["tpu_func"]
     line = _bad(tmp_path, path, 'tpu_functions { function_alias: "nope" }')

@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-import ir
-from compiler import tfproto
-from compiler.importer import import_saved_model
-from passes.registry import parse_pipeline
-from compiler.pass_manager import PassManager
+import smopt.ir as ir
+from smopt.compiler import tfproto
+from smopt.compiler.importer import import_saved_model
+from smopt.passes.framework.registry import parse_pipeline
+from smopt.compiler.pass_manager import PassManager
 
 from conftest import run_cli
 

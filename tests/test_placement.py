@@ -13,12 +13,12 @@ import networkx as nx
 import pytest
 
 import models_runtime as M
-from compiler.exporter import export_saved_model
-from compiler.importer import import_saved_model
-from compiler.pass_manager import PassManager
-from ir import parse_module, types as T, verify
-from passes.cpu_gpu_placement import GPU, HOST, CpuGpuPlacement, Model, Solver
-from passes.registry import parse_pipeline
+from smopt.compiler.exporter import export_saved_model
+from smopt.compiler.importer import import_saved_model
+from smopt.compiler.pass_manager import PassManager
+from smopt.ir import parse_module, types as T, verify
+from smopt.passes.cpu_gpu_placement import GPU, HOST, CpuGpuPlacement, Model, Solver
+from smopt.passes.framework.registry import parse_pipeline
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +110,7 @@ def test_smopt_optimize_target_gpu_splits_wide_deep(runtime_model, tmp_path, cap
     """`smopt-optimize --target_device gpu` and no other flag: the placement runs with its
     default constants; in the exported graph the string work and the lookups are on the
     host, the MLP on the GPU; the model loads here (soft placement) with the same outputs."""
-    from tools.smopt_optimize import main
+    from smopt.tools.smopt_optimize import main
     src = runtime_model("wide_deep")
     out = str(tmp_path / "gpu")
     assert main(["--input_model_dir", src, "--output_model_dir", out, "--target_device", "gpu"]) == 0

@@ -12,9 +12,9 @@ import os
 import numpy as np
 import pytest
 
-from compiler import measure, precompilation
-from compiler.importer import import_saved_model
-from tools.smopt_optimize import main
+from smopt.compiler import measure, precompilation
+from smopt.compiler.importer import import_saved_model
+from smopt.tools.smopt_optimize import main
 
 
 def _stft_model(path):

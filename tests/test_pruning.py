@@ -7,12 +7,12 @@ import os
 import numpy as np
 import pytest
 
-from compiler import examples
-from compiler.exporter import export_saved_model
-from compiler.importer import import_saved_model
-from compiler.pass_manager import PassManager
-from passes.prune_weights import prune_array, sparse_bytes
-from passes.registry import parse_pipeline
+from smopt.compiler import examples
+from smopt.compiler.exporter import export_saved_model
+from smopt.compiler.importer import import_saved_model
+from smopt.compiler.pass_manager import PassManager
+from smopt.passes.prune_weights import prune_array, sparse_bytes
+from smopt.passes.framework.registry import parse_pipeline
 
 
 def _prune(path, pipeline="prune-weights"):

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models_quant as mq  # noqa: E402
 from conftest import run_cli  # noqa: E402
 
-from compiler.errors import SmoptError  # noqa: E402
+from smopt.compiler.errors import SmoptError  # noqa: E402
 
 METHODS = {
     "static_range": "METHOD_STATIC_RANGE_INT8",
@@ -86,7 +86,7 @@ def mlp(qdir):
 @pytest.fixture(scope="module")
 def converted(qdir, cnn, mlp):
     """converted(model, method, freeze=True) -> output dir (converted once per module)."""
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     cache = {}
     models = {"cnn": cnn, "mlp": mlp}
 
@@ -112,7 +112,7 @@ def _test_inputs(model, path):
 def test_saver_exists_and_dataset_round_trips(tmp_path):
     tf = _tf()
     assert hasattr(tf.quantization.experimental, "TfRecordRepresentativeDatasetSaver")
-    from compiler.calibration import load_dataset, read_tfrecord
+    from smopt.compiler.calibration import load_dataset, read_tfrecord
     rng = np.random.default_rng(0)
     samples = [{"x": rng.standard_normal((2, 3)).astype(np.float32),
                 "n": np.array([i, i + 1], np.int64)} for i in range(5)]
@@ -145,7 +145,7 @@ def _cnn_intermediates(path, images):
 
 @pytest.mark.parametrize("method", ["min_max", "average_min_max"])
 def test_calibration_records_activation_ranges(cnn, tmp_path, method):
-    from compiler.calibration import calibrate, load_dataset
+    from smopt.compiler.calibration import calibrate, load_dataset
     path, ds = cnn
     samples = load_dataset(ds)
     stats = calibrate(path, {"serving_default": samples}, str(tmp_path / "stats.json"), method=method)
@@ -187,8 +187,8 @@ def _control_flow_model(path):
 
 
 def test_calibration_reaches_cond_branches_and_loop_bodies(tmp_path):
-    from compiler.calibration import calibrate, load_dataset
-    from compiler.convert import convert
+    from smopt.compiler.calibration import calibrate, load_dataset
+    from smopt.compiler.convert import convert
     src = str(tmp_path / "cf")
     _control_flow_model(src)
     rng = np.random.default_rng(1)
@@ -214,13 +214,13 @@ def test_calibration_reaches_cond_branches_and_loop_bodies(tmp_path):
 
 # ---- the pass on a lifted model -------------------------------------------------------------
 def test_sites_and_ir_of_static_range(cnn, tmp_path):
-    from compiler.importer import import_saved_model
-    from compiler.quantization_driver import quantization_pipeline
-    from ir import print_module, verify
-    from ir import types as T
-    from passes.quantize import quantizable_sites
-    from passes.registry import parse_pipeline
-    from compiler.pass_manager import PassManager
+    from smopt.compiler.importer import import_saved_model
+    from smopt.compiler.quantization_driver import quantization_pipeline
+    from smopt.ir import print_module, verify
+    from smopt.ir import types as T
+    from smopt.passes.quantize import quantizable_sites
+    from smopt.passes.framework.registry import parse_pipeline
+    from smopt.compiler.pass_manager import PassManager
     path, ds = cnn
     module = import_saved_model(path)
     assert sorted(s.op.type for s in quantizable_sites(module)) == \
@@ -362,11 +362,11 @@ def test_bias_correction_and_balanced_rounding_remove_channel_bias(cnn, mlp, mod
     """Static range on a real model: the mean output error of each channel over held-out inputs
     (what rounding the weights shifts systematically) is at most half of what plain rounding
     without bias correction leaves, and the mean-abs error is lower."""
-    from compiler.calibration import calibrate, load_dataset
-    from compiler.exporter import export_saved_model
-    from compiler.importer import import_saved_model
-    from compiler.pass_manager import PassManager
-    from passes.registry import parse_pipeline
+    from smopt.compiler.calibration import calibrate, load_dataset
+    from smopt.compiler.exporter import export_saved_model
+    from smopt.compiler.importer import import_saved_model
+    from smopt.compiler.pass_manager import PassManager
+    from smopt.passes.framework.registry import parse_pipeline
     src, ds = {"cnn": cnn, "mlp": mlp}[model]
     stats = str(tmp_path / "stats.json")
     calibrate(src, {"serving_default": load_dataset(ds)}, stats)
@@ -448,7 +448,7 @@ def test_static_range_integer_arithmetic_is_exact(tmp_path):
     integers, rescaled by scale_x * scale_w (re-computed here independently). The MatMul's
     activation is a (reshaped) Relu output, never negative: its weight has balanced rounding."""
     tf = _tf()
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src = str(tmp_path / "tiny")
     w = _tiny_model(src)
     rng = np.random.default_rng(4)
@@ -492,8 +492,8 @@ def test_static_range_integer_arithmetic_is_exact(tmp_path):
 
 # ---- bad inputs ---------------------------------------------------------------------------
 def _driver_error(path, text):
-    from compiler.importer import import_saved_model
-    from compiler.quantization_driver import quantization_pipeline
+    from smopt.compiler.importer import import_saved_model
+    from smopt.compiler.quantization_driver import quantization_pipeline
     with pytest.raises(SmoptError) as e:
         quantization_pipeline(path, import_saved_model(path), text)
     msg = str(e.value)
@@ -524,8 +524,8 @@ def test_bad_inputs_give_one_clear_line(cnn, tmp_path):
     msg = _driver_error(path, qopts_text(None))
     assert "needs representative_datasets for signature 'serving_default'" in msg
     # Dynamic range and weight-only need no dataset.
-    from compiler.importer import import_saved_model
-    from compiler.quantization_driver import quantization_pipeline
+    from smopt.compiler.importer import import_saved_model
+    from smopt.compiler.quantization_driver import quantization_pipeline
     assert quantization_pipeline(path, import_saved_model(path), qopts_text(None, "METHOD_DYNAMIC_RANGE_INT8")) == \
         "freeze-variables,quantize{method=dynamic_range signature-keys=serving_default min-num-elements=1024 " \
         "per-channel=true},merge-functions"
@@ -547,7 +547,7 @@ def test_frozen_model_keeps_its_endpoints_and_reimports(converted, mlp, tmp_path
     the Keras `serve` endpoint still runs, and smopt lifts its own output again. The two
     signature wrappers Keras writes are merged into one function that both signatures call."""
     tf = _tf()
-    from compiler.importer import import_saved_model
+    from smopt.compiler.importer import import_saved_model
     src, _ = mlp
     out = converted("mlp", "weight_only")
     x = _test_inputs("mlp", src)
@@ -563,6 +563,6 @@ def test_frozen_model_keeps_its_endpoints_and_reimports(converted, mlp, tmp_path
     assert module.signatures["serve"].function == module.signatures["serving_default"].function
     before = import_saved_model(src)
     assert before.signatures["serve"].function != before.signatures["serving_default"].function
-    from compiler.exporter import export_saved_model
+    from smopt.compiler.exporter import export_saved_model
     again = export_saved_model(module, str(tmp_path / "again"))
     assert np.array_equal(mq.run_signature(again, x)["output_0"], via_signature)

@@ -5,10 +5,10 @@ import os
 import numpy as np
 import pytest
 
-from compiler.importer import import_saved_model
-from ir import opdefs
-from ir.core import Argument
-from passes.registry import REGISTRY, load_all
+from smopt.compiler.importer import import_saved_model
+from smopt.ir import opdefs
+from smopt.ir.core import Argument
+from smopt.passes.framework.registry import REGISTRY, load_all
 from tests import models_sharding as ms
 
 
@@ -27,7 +27,7 @@ def mlp(tmp_path_factory):
 
 def _annotations(fn):
     """{variable path or arg name: HLO-style sharding} of the XlaSharding ops in `fn`."""
-    from passes.xla_spmd_shard import bound_variable
+    from smopt.passes.xla_spmd_shard import bound_variable
     out = {}
     for op in fn.ops:
         if op.type != "XlaSharding":
@@ -70,8 +70,8 @@ def test_default_policy_annotations(mlp, cores, topology, expected):
 def test_sharded_model_runs_on_tf_cpu(mlp, tmp_path):
     """XlaSharding is an identity on TF's CPU runtime: the exported model gives the same bits."""
     import tensorflow as tf
-    from compiler import tfproto
-    from compiler.exporter import export_saved_model
+    from smopt.compiler import tfproto
+    from smopt.compiler.exporter import export_saved_model
     path, x, ref, ref_sig = mlp
     m = import_saved_model(path)
     fn = ms.mark_tpu_function(m)
@@ -136,7 +136,7 @@ def test_converter_xla_sharding_options(mlp, tmp_path, target):
     if missing:
         pytest.skip(f"TPU conversion passes not available yet: {missing}")
     import tensorflow as tf
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     path, x, ref, ref_sig = mlp
     topo = ms.topology_hex("df_1x1")
     topo_escaped = "".join(f"\\x{topo[i:i + 2]}" for i in range(0, len(topo), 2))
@@ -154,7 +154,7 @@ def test_converter_xla_sharding_options(mlp, tmp_path, target):
         assert meta.attrs["num_cores_per_replica"] == 2
         assert meta.attrs["device_assignment"] == [0, 0, 0, 0, 0, 0, 0, 1]
         assert meta.attrs["use_spmd_for_xla_partitioning"] is True
-        from passes.xla_spmd_shard import _attr_bytes
+        from smopt.passes.xla_spmd_shard import _attr_bytes
         assert _attr_bytes(meta.attrs["topology"]).hex() == topo
     else:
         loaded = tf.saved_model.load(out)

@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from compiler import examples
-from compiler.optimize import optimize_pipeline, prediction_log, tfrecord
-from passes.registry import load_all
+from smopt.compiler import examples
+from smopt.compiler.optimize import optimize_pipeline, prediction_log, tfrecord
+from smopt.passes.framework.registry import load_all
 from tests import models_sharding as ms
-from tools.smopt_optimize import main
+from smopt.tools.smopt_optimize import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,7 +33,7 @@ def _serve(path, x):
 
 
 def _functions(path):
-    from compiler import tfproto
+    from smopt.compiler import tfproto
     sm = tfproto.SavedModel()
     with open(os.path.join(path, "saved_model.pb"), "rb") as f:
         sm.ParseFromString(f.read())
@@ -169,8 +169,8 @@ def test_precompilation_clusters_across_call_boundaries(tmp_path, capsys):
     """A model whose serving function calls a partly compilable function (string ops in the
     middle): the precompilation pipeline inlines first, so the signature runs two XLA
     clusters (TensorFlow's auto-clustering forms two too) instead of four; outputs within 1e-5."""
-    from compiler.convert import run_pipeline
-    from compiler.importer import import_saved_model
+    from smopt.compiler.convert import run_pipeline
+    from smopt.compiler.importer import import_saved_model
     from tests import models_runtime as mr
     src = mr.build("nested_calls", str(tmp_path / "src"))
     out = str(tmp_path / "opt")
@@ -263,7 +263,7 @@ def test_bad_inputs(mlp, tmp_path, capsys):
 
 
 def test_bad_flag_value_is_a_usage_error():
-    r = subprocess.run([sys.executable, "-m", "tools.smopt_optimize", "--allow_compression=maybe"],
+    r = subprocess.run([sys.executable, "-m", "smopt.tools.smopt_optimize", "--allow_compression=maybe"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2
     assert "argument --allow_compression: expected true or false, got 'maybe'" in r.stderr

@@ -17,14 +17,14 @@ import sys
 import numpy as np
 import pytest
 
-from compiler.errors import SmoptError
-from compiler.importer import import_saved_model
-from compiler.optimize import optimize, optimize_pipeline
-from compiler.options import parse_converter_options
-from compiler.pipelines import pipeline_stages
-from ir import types as T
-from passes.tpu_auto_partition import AUTO_ATTR, REASON_ATTR
-from passes.tpu_conversion_report import compute
+from smopt.compiler.errors import SmoptError
+from smopt.compiler.importer import import_saved_model
+from smopt.compiler.optimize import optimize, optimize_pipeline
+from smopt.compiler.options import parse_converter_options
+from smopt.compiler.pipelines import pipeline_stages
+from smopt.ir import types as T
+from smopt.passes.tpu_auto_partition import AUTO_ATTR, REASON_ATTR
+from smopt.passes.tpu_conversion_report import compute
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models_auto_partition as models  # noqa: E402
@@ -97,7 +97,7 @@ def _check_placement(module, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_converter_option_offloads_and_matches_on_cpu(auto_model, tmp_path, name):
     """smopt-convert's `auto_partition_options`, bfloat16 off, CPU target: numerics within 1e-5."""
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     src = auto_model(name)
     report = tmp_path / "report.json"
     module, _ = convert(src, str(tmp_path / "cpu"), "auto_partition_options {} bfloat16_optimization: DISABLED",
@@ -146,8 +146,8 @@ def test_optimize_for_tpu(auto_model, tmp_path, name):
 
 def test_reasons_for_cpu_ops(auto_model):
     """Each preprocessing op left on the CPU carries why (the report's rows come from it)."""
-    from compiler.pass_manager import PassManager
-    from passes.registry import parse_pipeline
+    from smopt.compiler.pass_manager import PassManager
+    from smopt.passes.framework.registry import parse_pipeline
     m = import_saved_model(auto_model("tokenizer_encoder"))
     PassManager(parse_pipeline("inline,tpu-auto-partition")).run(m)
     # Several functions hold copies of these ops (the inlined serving function and the

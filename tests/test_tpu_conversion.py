@@ -15,14 +15,15 @@ import sys
 import numpy as np
 import pytest
 
-from compiler import examples
-from compiler.errors import SmoptError
-from compiler.importer import import_saved_model
-from compiler.pass_manager import PassManager
-from ir import parse_module
-from passes import cost_model, xla_compat
-from passes.registry import parse_pipeline
-from passes.tpu_conversion_report import compute, format_report
+from smopt.compiler import examples
+from smopt.compiler.errors import SmoptError
+from smopt.compiler.importer import import_saved_model
+from smopt.compiler.pass_manager import PassManager
+from smopt.ir import parse_module
+from smopt.passes.analysis import cost_model
+from smopt.passes.analysis import xla_compat
+from smopt.passes.framework.registry import parse_pipeline
+from smopt.passes.tpu_conversion_report import compute, format_report
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models_tpu  # noqa: E402
@@ -69,7 +70,7 @@ def ops_of(fn, op_type):
 
 def check_stub_call(m, op, callee):
     """`op` is a TPUPartitionedCall of `callee` laid out as TF's OpDef says, fed by a selector."""
-    from ir import opdefs
+    from smopt.ir import opdefs
     assert op.type == "TPUPartitionedCall"
     assert op.attrs["f"].name == callee and op.attrs["autotuner_thresh"] == 0
     od = opdefs.lookup("TPUPartitionedCall")
@@ -357,7 +358,7 @@ def test_report_counts_stubbed_calls_as_tpu(tpu_model):
 # ---- end to end: export, load, numerics ---------------------------------------------------
 
 def _convert(src, out, options, target):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     return convert(src, str(out), options + NO_DEFAULTS, target=target)
 
 

@@ -157,9 +157,9 @@ def test_dumps_inside_the_output_directory_are_refused(model, tmp_path):
 def test_failed_conversion_prints_no_report(model, tmp_path, monkeypatch, capsys):
     """What passes write to stderr (the conversion report) is held until the model is written:
     a failed conversion prints its one error line only."""
-    from compiler import convert as convert_mod
-    from compiler.errors import SmoptError
-    from tools import smopt_convert
+    from smopt.compiler import convert as convert_mod
+    from smopt.compiler.errors import SmoptError
+    from smopt.tools import smopt_convert
 
     def failing_export(*a, **k):
         raise SmoptError("export failed (simulated)")
@@ -195,8 +195,8 @@ def test_smopt_output_file_locations(tmp_path, ok_ir):
 
 def test_unwritable_output_is_detected_before_work(tmp_path, monkeypatch):
     """A directory the user may not write to (simulated: root passes any permission check)."""
-    from compiler import model_io
-    from compiler.errors import SmoptError
+    from smopt.compiler import model_io
+    from smopt.compiler.errors import SmoptError
     real_access = os.access
     locked = str(tmp_path / "locked")
     os.mkdir(locked)
@@ -206,7 +206,7 @@ def test_unwritable_output_is_detected_before_work(tmp_path, monkeypatch):
         model_io.check_output_file(os.path.join(locked, "o.mlir"), "-o")
     with pytest.raises(SmoptError, match="is not writable"):
         model_io.check_output_dir(os.path.join(locked, "dumps"), "--print-ir-tree-dir")
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     with pytest.raises(SmoptError, match="cannot create output directory .* is not writable"):
         convert(str(tmp_path / "no-such-model"), os.path.join(locked, "out"), IDENTITY)
     assert os.listdir(locked) == []
@@ -226,8 +226,8 @@ def test_unwritable_directory_for_real(tmp_path, ok_ir):
 
 def test_write_errors_become_one_line(tmp_path, monkeypatch, ok_ir):
     """A read-only file system or a full disk, found only when writing (simulated)."""
-    from compiler import model_io
-    from compiler.errors import SmoptError
+    from smopt.compiler import model_io
+    from smopt.compiler.errors import SmoptError
 
     def erofs(*a, **k):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
@@ -240,9 +240,9 @@ def test_write_errors_become_one_line(tmp_path, monkeypatch, ok_ir):
 
 
 def test_export_write_error_leaves_nothing(example_model, tmp_path, monkeypatch):
-    from compiler import exporter
-    from compiler.convert import convert
-    from compiler.errors import SmoptError
+    from smopt.compiler import exporter
+    from smopt.compiler.convert import convert
+    from smopt.compiler.errors import SmoptError
     real = exporter._write_variables
 
     def full_disk(*a, **k):
@@ -324,7 +324,7 @@ def test_names_the_pipeline_cannot_carry(model, tmp_path, options, needle):
 # ---- 2. damaged SavedModels --------------------------------------------------------------
 def _mutate(model, change):
     """Apply change(meta_graph, {node name: NodeDef of the TPU function}) to saved_model.pb."""
-    from compiler import tfproto
+    from smopt.compiler import tfproto
     pb = model / "saved_model.pb"
     sm = tfproto.SavedModel()
     sm.ParseFromString(pb.read_bytes())
@@ -514,8 +514,8 @@ def test_pass_output_file_not_left_when_a_later_pass_fails(tmp_path, ok_ir):
 
 
 def test_report_json_not_left_when_export_fails(example_model, tmp_path, monkeypatch):
-    from compiler import convert as convert_mod
-    from compiler.errors import SmoptError
+    from smopt.compiler import convert as convert_mod
+    from smopt.compiler.errors import SmoptError
 
     def failing_export(*a, **k):
         raise SmoptError("export failed (simulated)")
@@ -548,9 +548,9 @@ def test_internal_error_is_one_line_and_traceback_with_debug(tool, tmp_path, mon
     """A bug in smopt (simulated: the importer raises KeyError) is one line and exit status 2;
     --debug prints the traceback."""
     import importlib
-    from compiler import importer, model_io
-    mod = importlib.import_module({"smopt": "tools.smopt", "smopt-convert": "tools.smopt_convert",
-                                   "smopt-optimize": "tools.smopt_optimize"}[tool])
+    from smopt.compiler import importer, model_io
+    mod = importlib.import_module({"smopt": "smopt.tools.smopt", "smopt-convert": "smopt.tools.smopt_convert",
+                                   "smopt-optimize": "smopt.tools.smopt_optimize"}[tool])
 
     def bug(*a, **k):
         raise KeyError("simulated bug")
@@ -587,15 +587,15 @@ QUANT_REFUSED = {
 
 @pytest.mark.parametrize("text", sorted(QUANT_REFUSED))
 def test_ignored_quantization_options_are_refused(text):
-    from compiler.errors import SmoptError
-    from compiler.options import check_converter_options, parse_converter_options
+    from smopt.compiler.errors import SmoptError
+    from smopt.compiler.options import check_converter_options, parse_converter_options
     opts = parse_converter_options(f"external_feature_configs {{ quantization_options {{ {text} }} }}")
     with pytest.raises(SmoptError, match=f"field '{QUANT_REFUSED[text]}' is not supported"):
         check_converter_options(opts)
 
 
 def test_honoured_quantization_options_pass_the_check():
-    from compiler.options import check_converter_options, parse_converter_options
+    from smopt.compiler.options import check_converter_options, parse_converter_options
     opts = parse_converter_options("""external_feature_configs { quantization_options {
         quantization_method { preset_method: METHOD_DYNAMIC_RANGE_INT8 } op_set: XLA
         tags: "serve" signature_keys: "serving_default" min_num_elements_for_weights: 10
@@ -608,8 +608,8 @@ def test_honoured_quantization_options_pass_the_check():
 
 def test_number_out_of_range_in_options():
     """Found by the fuzzer: protobuf raises ValueError (not ParseError) beyond int64."""
-    from compiler.errors import SmoptError
-    from compiler.options import parse_converter_options
+    from smopt.compiler.errors import SmoptError
+    from smopt.compiler.options import parse_converter_options
     with pytest.raises(SmoptError, match="cannot parse --converter_options_string: .*Value out of range"):
         parse_converter_options("batch_options { max_batch_size: -9223372036854775809 }")
 
@@ -617,7 +617,7 @@ def test_number_out_of_range_in_options():
 def test_every_converter_options_field_is_known():
     """A field added to ConverterOptions must be mapped in compiler/pipelines.py (and listed in
     compiler/options.py CONVERTER_FIELDS) or it is refused rather than silently dropped."""
-    from compiler.options import CONVERTER_FIELDS, converter_options_class
+    from smopt.compiler.options import CONVERTER_FIELDS, converter_options_class
     top = {p.split(".")[0] for p in CONVERTER_FIELDS}
     assert {f.name for f in converter_options_class().DESCRIPTOR.fields} <= top
 

@@ -13,14 +13,14 @@ import networkx as nx
 import pytest
 
 import models_runtime as M
-from compiler.exporter import export_saved_model
-from compiler.importer import import_saved_model
-from compiler.pass_manager import PassManager
-from ir import types as T
-from ir import verify
-from ir.core import OpResult
-from passes.registry import parse_pipeline
-from passes.xla_cluster import Compilability, CycleGraph
+from smopt.compiler.exporter import export_saved_model
+from smopt.compiler.importer import import_saved_model
+from smopt.compiler.pass_manager import PassManager
+from smopt.ir import types as T
+from smopt.ir import verify
+from smopt.ir.core import OpResult
+from smopt.passes.framework.registry import parse_pipeline
+from smopt.passes.xla_cluster import Compilability, CycleGraph
 
 RTOL = 1e-5
 
@@ -153,7 +153,7 @@ def test_inlining_first_forms_clusters_across_call_boundaries(runtime_model, tmp
     the middle. Alone, xla-cluster cannot cross the call boundaries: four clusters (four XLA
     launches) per inference. After inline (smopt-optimize's precompilation pipeline) there are
     two, as in TensorFlow's own auto-clustering, and no cluster takes a constant as operand."""
-    from compiler.optimize import optimize_pipeline
+    from smopt.compiler.optimize import optimize_pipeline
     src = runtime_model("nested_calls")
     alone, _ = _cluster(src)
     assert len(_executed_clusters(alone)) == 4

@@ -13,7 +13,7 @@ import tempfile
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     name = argv[0] if argv else "alias"
-    from compiler import examples
+    from smopt.compiler import examples
     if name not in examples.EXAMPLES:
         print(f"smopt-demo: error: unknown example '{name}' (have: {', '.join(examples.EXAMPLES)})",
               file=sys.stderr)
@@ -22,7 +22,7 @@ def main(argv=None):
     if not os.path.exists(os.path.join(out, "saved_model.pb")):
         print(f"// building example SavedModel '{name}' in {out}", file=sys.stderr)
         examples.EXAMPLES[name](out)
-    from tools import smopt
+    from smopt.tools import smopt
     return smopt.main([out, "--summary", "--elide-constants-larger-than", "16",
                        "-p", "call-graph"] + argv[1:])
 

@@ -1,6 +1,6 @@
 """Turn smopt output into FileCheck lines, as MLIR's generate-test-checks.py does.
 
-    smopt test.mlir -p cse | python -m tools.generate_test_checks
+    smopt test.mlir -p cse | python -m smopt.tools.generate_test_checks
 
 Function headers become CHECK-LABEL, each body line CHECK-NEXT. Numbered SSA values and
 control tokens become FileCheck variables (defined on first sight, reused afterwards), so

@@ -102,7 +102,7 @@ def collect_op_defs():
     from tensorflow.python.client import pywrap_tf_session
 
     sys.path.insert(0, ROOT)
-    from compiler.tf_convert import op_def_to_dict  # the importer's converter: one definition
+    from smopt.compiler.tf_convert import op_def_to_dict  # the importer's converter: one definition
 
     buf = pywrap_tf_session.TF_GetAllOpList()
     ops = op_def_pb2.OpList.FromString(pywrap_tf_session.TF_GetBuffer(buf))
@@ -127,7 +127,7 @@ def main():
     with gzip.GzipFile(path, "wb", mtime=0) as f:
         f.write(oplist)
     print(f"wrote {path}")
-    from ir.opdefs import _PATH as path, write_table
+    from smopt.ir.opdefs import _PATH as path, write_table
     write_table(table, path)
     print(f"wrote {path}: {len(table)} ops")
 

@@ -72,9 +72,9 @@ def guarded(tool, args, body):
     import traceback
     debug = debug_enabled(args)
     quiet_tensorflow(debug)
-    from compiler.errors import SmoptError
-    from ir import ParseError, VerificationError
-    from passes.registry import PipelineError
+    from smopt.compiler.errors import SmoptError
+    from smopt.ir import ParseError, VerificationError
+    from smopt.passes.framework.registry import PipelineError
     try:
         return body()
     except (ParseError, VerificationError) as e:
@@ -152,7 +152,7 @@ def add_instrumentation_flags(ap):
 
 
 def instrumentation_from_args(args, progress=False):
-    from compiler.pass_manager import Instrumentation
+    from smopt.compiler.pass_manager import Instrumentation
 
     def names(s):
         return {x.strip() for x in s.split(",") if x.strip()}
@@ -208,8 +208,8 @@ def summary(module):
 
 
 def run_one(module, passes, inst, args):
-    from compiler.pass_manager import PassManager
-    from ir import VerificationError, print_module, verify
+    from smopt.compiler.pass_manager import PassManager
+    from smopt.ir import VerificationError, print_module, verify
 
     pm = PassManager(passes, inst)
     pm.defer_outputs = True  # published once the output is written (see _main)
@@ -219,7 +219,7 @@ def run_one(module, passes, inst, args):
     except VerificationError as e:
         src = getattr(module, "source", None)
         if isinstance(src, str) and os.path.isdir(src):  # a lifted SavedModel: name it
-            from compiler.errors import SmoptError
+            from smopt.compiler.errors import SmoptError
             raise SmoptError(f"the model '{src}' does not verify: {str(e).splitlines()[0]}") from None
         raise
     pm.record("(input verifier)", time.perf_counter() - t0)
@@ -237,18 +237,18 @@ def run_one(module, passes, inst, args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.list_passes:
-        from passes.registry import describe_all
+        from smopt.passes.framework.registry import describe_all
         sys.stdout.write(describe_all())
         return 0
     return guarded("smopt", args, lambda: _main(args))
 
 
 def _main(args):
-    from compiler import model_io as smio
-    from compiler.errors import SmoptError
-    from compiler.pass_manager import read_reproducer
-    from ir import ParseError, VerificationError, parse_module
-    from passes.registry import parse_pipeline
+    from smopt.compiler import model_io as smio
+    from smopt.compiler.errors import SmoptError
+    from smopt.compiler.pass_manager import read_reproducer
+    from smopt.ir import ParseError, VerificationError, parse_module
+    from smopt.passes.framework.registry import parse_pipeline
 
     pipeline = args.pass_pipeline
     if args.run_reproducer:
@@ -266,7 +266,7 @@ def _main(args):
     written = [("-o", None if args.no_output else args.output), ("--print-ir-tree-dir", inst.tree_dir),
                ("--reproducer", inst.reproducer)]
     if args.input != "-" and os.path.isdir(args.input):
-        from compiler.convert import check_not_inside
+        from smopt.compiler.convert import check_not_inside
         check_not_inside(written, args.input, "the input model directory", "the input is never modified")
     if inst.tree_dir and not args.no_output and args.output != "-" and \
             os.path.realpath(inst.tree_dir) == os.path.realpath(args.output):
@@ -314,7 +314,7 @@ def _main(args):
 
 
 def _fmt(e):
-    from ir import ParseError, VerificationError
+    from smopt.ir import ParseError, VerificationError
     if isinstance(e, (ParseError, VerificationError)):
         return str(e)
     msg = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tools.smopt import (add_instrumentation_flags, add_model_dir_flags, guarded,
+from smopt.tools.smopt import (add_instrumentation_flags, add_model_dir_flags, guarded,
                          instrumentation_from_args, write_reports)
 
 
@@ -30,22 +30,22 @@ def main(argv=None):
 
 
 def _main(args):
-    from compiler.errors import SmoptError
-    from compiler.options import check_converter_options, read_converter_options
+    from smopt.compiler.errors import SmoptError
+    from smopt.compiler.options import check_converter_options, read_converter_options
 
     opts = read_converter_options(args.converter_options_string, args.converter_options_file)
     check_converter_options(opts)
     if args.print_pipeline:
-        from compiler.convert import build_pipeline
+        from smopt.compiler.convert import build_pipeline
         module = None
         if args.input_model_dir and opts.HasField("external_feature_configs"):
-            from compiler.importer import import_saved_model
+            from smopt.compiler.importer import import_saved_model
             module = import_saved_model(args.input_model_dir)
         print(build_pipeline(opts, args.input_model_dir, module, args.target, args.report_json))
         return 0
     if not args.input_model_dir or not args.output_model_dir:
         raise SmoptError("--input_model_dir and --output_model_dir are required")
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     inst = instrumentation_from_args(args)
     _, pm = convert(args.input_model_dir, args.output_model_dir, opts, args.target, inst,
                     args.report_json, args.overwrite, args.dump_dir, log=sys.stderr)

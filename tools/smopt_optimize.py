@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tools.smopt import (add_instrumentation_flags, add_model_dir_flags, guarded,
+from smopt.tools.smopt import (add_instrumentation_flags, add_model_dir_flags, guarded,
                          instrumentation_from_args, write_reports)
 
 _TRUE = ("true", "1", "yes", "t", "y")
@@ -79,8 +79,8 @@ def main(argv=None):
 
 
 def _main(args):
-    from compiler.errors import SmoptError
-    from compiler.optimize import optimize, optimize_pipeline
+    from smopt.compiler.errors import SmoptError
+    from smopt.compiler.optimize import optimize, optimize_pipeline
 
     if args.target is not None and args.target_device != "tpu":
         raise SmoptError("--target applies to --target_device tpu only")
@@ -93,7 +93,7 @@ def _main(args):
         raise SmoptError("--input_model_dir and --output_model_dir are required")
     inst = instrumentation_from_args(args)
     if args.report_json:
-        from compiler.model_io import check_output_file
+        from smopt.compiler.model_io import check_output_file
         check_output_file(args.report_json, "--report_json")
     report = {}
     _, pm, reqs = optimize(args.input_model_dir, args.output_model_dir, args.allow_precompilation,
@@ -115,7 +115,7 @@ def _main(args):
 def _print_decisions(report, path):
     """The measured decisions as tables on stderr, and as JSON in `path`."""
     import json
-    from compiler import compression, precompilation
+    from smopt.compiler import compression, precompilation
     for sig, why in sorted(report.get("unmeasured_signatures", {}).items()):
         print(f"smopt-optimize: signature '{sig}' left out of the measurements: the generated sample "
               f"inputs fail on it ({why}); pass --sample_inputs", file=sys.stderr)

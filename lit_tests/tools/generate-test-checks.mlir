@@ -1,6 +1,6 @@
 // The check generator's output, applied to the same smopt output, passes.
 // RUN: smopt %s -p cse > %t.mlir
-// RUN: %python -m tools.generate_test_checks %t.mlir > %t.checks
+// RUN: %python -m smopt.tools.generate_test_checks %t.mlir > %t.checks
 // RUN: filecheck %t.checks < %t.mlir
 // RUN: filecheck %s < %t.checks
 

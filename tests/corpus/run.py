@@ -121,10 +121,10 @@ def _first_line(e: BaseException) -> str:
 
 # ---- the pipelines --------------------------------------------------------------------------
 def _lift(ctx):
-    from compiler.importer import import_saved_model
-    from ir import verify
-    from ir.parser import parse_module
-    from ir.printer import print_module
+    from smopt.compiler.importer import import_saved_model
+    from smopt.ir import verify
+    from smopt.ir.parser import parse_module
+    from smopt.ir.printer import print_module
     module = import_saved_model(ctx.model_dir)
     verify(module)
     text = print_module(module)
@@ -138,7 +138,7 @@ def _lift(ctx):
 
 
 def _convert(ctx, name, options, target="cpu"):
-    from compiler.convert import convert
+    from smopt.compiler.convert import convert
     out = os.path.join(ctx.workdir, name)
     shutil.rmtree(out, ignore_errors=True)
     convert(ctx.model_dir, out, options, target=target)
@@ -194,7 +194,7 @@ def _tpu_batch(ctx):
 
 
 def _precompile(ctx):
-    from compiler.optimize import optimize
+    from smopt.compiler.optimize import optimize
     out = os.path.join(ctx.workdir, "precompile")
     shutil.rmtree(out, ignore_errors=True)
     optimize(ctx.model_dir, out, allow_precompilation=True)
@@ -233,7 +233,7 @@ def _refusal(cm, pipeline, message):
 
 
 def run_pipeline(cm, pipeline, model_dir, workdir, feed=None, ref=None) -> Result:
-    from compiler.errors import SmoptError
+    from smopt.compiler.errors import SmoptError
     if feed is None:
         feed = cm.inputs(0)
     if ref is None:

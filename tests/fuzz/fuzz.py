@@ -330,7 +330,7 @@ def random_value(rng, option, case_dir):
 
 
 def random_pipeline(rng, case_dir):
-    from passes.registry import load_all
+    from smopt.passes.framework.registry import load_all
     names = sorted(n for n in load_all() if not n.startswith("test-"))
     items = []
     for _ in range(rng.randint(1, 4)):
@@ -391,7 +391,7 @@ class Fuzzer:
         return Case("pipeline", "smopt", [src, "-p", pipeline, "-o", out], [src], [out], pipeline)
 
     def _saved_model(self, rng, d):
-        from compiler import tfproto
+        from smopt.compiler import tfproto
         m = self._copy_model(d)
         pb = os.path.join(m, "saved_model.pb")
         with open(pb, "rb") as f:
@@ -497,8 +497,8 @@ class Fuzzer:
 def run_main(tool, argv, timeout):
     """(exit status or 'usage'/'hang'/'raised', stdout, stderr) of the tool run in-process."""
     import importlib
-    mod = importlib.import_module({"smopt": "tools.smopt", "smopt-convert": "tools.smopt_convert",
-                                   "smopt-optimize": "tools.smopt_optimize"}[tool])
+    mod = importlib.import_module({"smopt": "smopt.tools.smopt", "smopt-convert": "smopt.tools.smopt_convert",
+                                   "smopt-optimize": "smopt.tools.smopt_optimize"}[tool])
     out, err = io.StringIO(), io.StringIO()
 
     def alarm(*_):
@@ -559,7 +559,7 @@ def run_case(fz, index, timeout=30.0):
 
 def build_model(path):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from compiler import examples
+    from smopt.compiler import examples
     examples.build_alias_model(path)
     return path
 
@@ -598,7 +598,7 @@ def main(argv=None):
     ap.add_argument("--log", action="store_true", help="one line per case")
     args = ap.parse_args(argv)
     start, n = (args.case, 1) if args.case is not None else (args.start, args.cases)
-    from tools.smopt import quiet_tensorflow
+    from smopt.tools.smopt import quiet_tensorflow
     quiet_tensorflow()  # building the example model imports TensorFlow
     t0 = time.perf_counter()
     counts, bad, crashes = fuzz(args.seed, n, start=start, log=sys.stdout if args.log or args.show else None)

@@ -39,12 +39,12 @@ import functools
 import json
 import os
 
-from ir import opdefs
-from ir import types as T
+from smopt.ir import opdefs
+from smopt.ir import types as T
 
 DEVICES = ("cpu", "gpu", "tpu")
 ENV_FILE = "SMOPT_TPU_OPS_FILE"
-_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "xla_ops.json")
+_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "xla_ops.json")
 _HANDLES = ("resource", "variant")
 
 # Op families that never compile (no XLA kernel exists): named in messages as a hint.
@@ -255,7 +255,7 @@ def data_dependent_constant_input(op, limit=256):
     """The index of an operand of `op` that XLA needs as a compile-time constant but that is
     computed from run-time data in the same function (not only from constants, shapes and
     arguments), else None. Such an op must not be clustered with that computation."""
-    from ir.core import OpResult
+    from smopt.ir.core import OpResult
     indices = COMPILE_TIME_CONSTANT_INPUTS.get(op.type, ())
     for idx in indices:
         if not -len(op.operands) <= idx < len(op.operands):

@@ -15,7 +15,7 @@
   - CLEAR_OPS: ops with no numeric effect (data movement, comparisons, max/min, Relu):
     bfloat16 when an input is, float32 otherwise.
   Ops on no list stay float32 (TensorFlow does not convert them either).
-- CPU kernels: `bf16_cpu_kernels.json` (next to this file) lists, per op, the type
+- CPU kernels: `passes/data/bf16_cpu_kernels.json` lists, per op, the type
   constraints of TensorFlow's CPU kernels that accept bfloat16 (intersected with the
   OpDef's allowed types). An op is converted only when a kernel there accepts the new
   attribute values, so a converted model still runs on the CPU (`--target cpu`) and every
@@ -29,8 +29,9 @@ import functools
 import json
 import os
 
-_KERNELS_PATH = os.path.join(os.path.dirname(__file__), "bf16_cpu_kernels.json")
-POLICY_PATH = os.path.join(os.path.dirname(__file__), "data", "bf16_policy.json")
+_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+_KERNELS_PATH = os.path.join(_DATA, "bf16_cpu_kernels.json")
+POLICY_PATH = os.path.join(_DATA, "bf16_policy.json")
 
 
 def _load_policy():

@@ -20,9 +20,9 @@ For each variable the analysis says what the pass may do:
 """
 from __future__ import annotations
 
-from ir import types as T
-from ir.attributes import DenseElements
-from ir.core import CALL_OPS, Function, Op, OpResult
+from smopt.ir import types as T
+from smopt.ir.attributes import DenseElements
+from smopt.ir.core import CALL_OPS, Function, Op, OpResult
 
 # Ops that take a handle but neither read the value's dtype nor write the variable.
 _HANDLE_ONLY = frozenset({"DisableCopyOnRead", "VarIsInitializedOp", "DestroyResourceOp", "VariableShape"})

@@ -2,8 +2,8 @@
 
 A pass is a class with a registry `name` (what `-p` uses), a display `title` (what IR dump
 headers show, like MLIR's pass class name), a one-line `summary`, typed `options` and the
-`statistics` it counts. `@register` makes it available by name; every module in passes/
-is imported on first lookup, so a new pass is one new file.
+`statistics` it counts. `@register` makes it available by name; every module directly in
+passes/ is imported on first lookup, so a new pass is one new file.
 
 Pipeline text follows mlir-opt: `dce,cse,inline{max-depth=2 respect-noinline=false}`;
 options are separated by spaces, list values by commas; `builtin.module(...)` is accepted.
@@ -11,6 +11,7 @@ options are separated by spaces, list values by commas; `builtin.module(...)` is
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 
 REGISTRY = {}
@@ -131,17 +132,26 @@ def load_all():
     global _loaded
     if _loaded:
         return REGISTRY
-    import passes
+    import smopt.passes as passes
     for info in pkgutil.iter_modules(passes.__path__):
-        if not info.name.startswith("_") and info.name != "registry":
+        if not info.name.startswith("_") and not info.ispkg:
             _import(info.name)
+    if test_passes_enabled():
+        importlib.import_module("smopt.passes.testing.test_passes")
     _loaded = True
     return REGISTRY
 
 
+def test_passes_enabled():
+    """The pass-manager test passes (`test-fail`, `test-crash`, `test-break-ir`) exist only for
+    smopt's own tests (SMOPT_TEST_PASSES=1, set by lit and pytest), as MLIR's test passes live
+    in mlir-opt and not in the product's libraries."""
+    return os.environ.get("SMOPT_TEST_PASSES") == "1"
+
+
 def _import(module_name):
     try:
-        importlib.import_module(f"passes.{module_name}")
+        importlib.import_module(f"smopt.passes.{module_name}")
     except ImportError as e:
         raise PipelineError(f"pass module 'passes/{module_name}.py' failed to import: {e}") from None
 
@@ -151,8 +161,8 @@ def get(name):
     first, so a pipeline only loads the passes it uses."""
     if name not in REGISTRY:
         module_name = name.replace("-", "_")
-        import passes
-        if any(info.name == module_name for info in pkgutil.iter_modules(passes.__path__)):
+        import smopt.passes as passes
+        if any(info.name == module_name and not info.ispkg for info in pkgutil.iter_modules(passes.__path__)):
             _import(module_name)
         if name not in REGISTRY:
             load_all()

@@ -1,8 +1,8 @@
 """Side-effect queries shared by the cleanup passes (which ops may be erased or merged)."""
 from __future__ import annotations
 
-from ir import opdefs
-from ir.core import CALL_OPS
+from smopt.ir import opdefs
+from smopt.ir.core import CALL_OPS
 
 
 class SideEffects:

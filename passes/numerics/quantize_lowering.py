@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ir import types as T
-from ir.core import Op
+from smopt.ir import types as T
+from smopt.ir.core import Op
 
 QMIN, QMAX = -128, 127
 WMAX = 127
@@ -134,12 +134,12 @@ class Builder:
         return self._insert(Op(op_type, operands, [rtype], attrs, name))
 
     def const(self, array, suffix, element=None):
-        from ir.core import make_const
+        from smopt.ir.core import make_const
         return self._insert(make_const(np.asarray(array), self.fn.unique_op_name(f"{self.prefix}/{suffix}"),
                                        element))
 
     def shared_const(self, array, name):
-        from ir.core import make_const
+        from smopt.ir.core import make_const
         arr = np.asarray(array)
         key = (id(self.fn), arr.dtype.str, arr.shape, arr.tobytes())
         v = self.shared.get(key)

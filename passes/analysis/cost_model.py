@@ -47,10 +47,10 @@ from __future__ import annotations
 import math
 import re
 
-from ir import opdefs
-from ir import types as T
-from ir.attributes import FuncAttr
-from ir.core import CALL_OPS
+from smopt.ir import opdefs
+from smopt.ir import types as T
+from smopt.ir.attributes import FuncAttr
+from smopt.ir.core import CALL_OPS
 
 DYNAMIC_DIM = 1
 UNKNOWN_ELEMENTS = 64

@@ -4,10 +4,10 @@ test-fail reports a failure, test-crash raises, test-break-ir leaves IR that doe
 """
 from __future__ import annotations
 
-from ir.attributes import FuncAttr
-from ir.core import Op
+from smopt.ir.attributes import FuncAttr
+from smopt.ir.core import Op
 
-from .registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Option, Pass, PassError, register
 
 
 @register

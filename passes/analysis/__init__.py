@@ -1,0 +1,1 @@
+"""Analyses and op tables the passes share (effects, costs, XLA ops, variables)."""

@@ -1,0 +1,1 @@
+"""The pass base class, typed options, registry and pipeline syntax."""

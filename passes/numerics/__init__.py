@@ -1,0 +1,1 @@
+"""Numeric policies and lowerings (bfloat16 policy, int8 quantization)."""
