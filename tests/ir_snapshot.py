@@ -1,6 +1,6 @@
 """Snapshot smopt's printed IR, to prove a refactoring changed no behaviour.
 
-    python tests/ir_snapshot.py capture DIR [--module-prefix smopt.tools] [--models]
+    python tests/ir_snapshot.py capture DIR [--module-prefix smopt.tools] [--models [--models-dir M]]
     python tests/ir_snapshot.py compare OLD NEW
 
 `capture` writes one file per lit test: every text its RUN lines pipe into `filecheck` (the
@@ -124,13 +124,16 @@ def _test_models():
                     yield f"{modname}.{name}", build
 
 
-def capture_models(out_dir, prefix):
-    work = tempfile.mkdtemp(prefix="ir-snapshot-models-")
+def capture_models(out_dir, prefix, models_dir=None):
+    """Model building is not deterministic (Keras' variable order, LSTM uuids): pass the same
+    `models_dir` to both captures so that they read the same SavedModels."""
+    work = models_dir or tempfile.mkdtemp(prefix="ir-snapshot-models-")
     try:
         for key, build in _test_models():
             path = os.path.join(work, key)
             try:
-                build(path)
+                if not os.path.exists(os.path.join(path, "saved_model.pb")):
+                    build(path)
             except Exception as e:  # a builder needing extra arguments: not part of the set
                 print(f"skip {key}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
@@ -143,7 +146,8 @@ def capture_models(out_dir, prefix):
                     f.write(f"// exit {p.returncode}\n{p.stdout}{p.stderr}".replace(work, "%W"))
             print(f"captured {key}", file=sys.stderr)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not models_dir:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def compare(old, new):
@@ -172,6 +176,7 @@ def main(argv=None):
     c.add_argument("--module-prefix", default="smopt.tools")
     c.add_argument("--models", action="store_true")
     c.add_argument("--no-lit", action="store_true")
+    c.add_argument("--models-dir", help="build the models here once and reuse them")
     d = sub.add_parser("compare")
     d.add_argument("old")
     d.add_argument("new")
@@ -182,7 +187,7 @@ def main(argv=None):
     if not args.no_lit:
         capture_lit(args.dir, args.module_prefix)
     if args.models:
-        capture_models(args.dir, args.module_prefix)
+        capture_models(args.dir, args.module_prefix, args.models_dir)
     return 0
 
 
