@@ -12,12 +12,17 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
 from smopt.ir.core import Argument, ControlToken, OpResult
+
+if TYPE_CHECKING:
+    from smopt.ir.core import Function, Module
 
 _BARE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.$\-]*$")
 _LITERAL_LIMIT = 16
@@ -58,8 +63,12 @@ def fmt_float(x, dtype="float32"):
 
 
 class Printer:
-    def __init__(self, elide_constants_larger_than=None):
+    def __init__(self, elide_constants_larger_than: int | None = None,
+                 function_filter: Callable[[str], bool] | None = None) -> None:
         self.elide = elide_constants_larger_than
+        # Dumps of some functions only (--print-ir-function): a predicate on function names
+        # (the main graph is `__graph__`); the module then shows its header and those functions.
+        self.function_filter = function_filter
 
     # ---- attributes -------------------------------------------------------------------
     def attr(self, v):
@@ -135,7 +144,10 @@ class Printer:
         return "[" + ", ".join(self._nested(sub, fmt) for sub in arr) + "]"
 
     # ---- functions --------------------------------------------------------------------
-    def module(self, m, out):
+    def module(self, m: Module, out: TextIO) -> None:
+        if self.function_filter is not None:
+            self._filtered_module(m, out, self.function_filter)
+            return
         head = "module"
         if m.attrs:
             head += " attributes " + self.attr_dict(m.attrs)
@@ -165,6 +177,17 @@ class Printer:
             blob = (f"__elided__ ({len(m.meta_graph)} bytes)" if self.elide is not None
                     else "0x" + m.meta_graph.hex().upper())
             out.write(f'  "tf_saved_model.meta_graph"() {{proto = "{blob}"}} : () -> ()\n')
+        out.write("}\n")
+
+    def _filtered_module(self, m: Module, out: TextIO, keep: Callable[[str], bool]) -> None:
+        """The module header and the functions `keep` selects, nothing else."""
+        head = "module"
+        if m.attrs:
+            head += " attributes " + self.attr_dict(m.attrs)
+        out.write(head + " {\n")
+        for f in ([m.graph] if m.graph is not None else []) + list(m.functions.values()):
+            if keep(f.name):
+                self.function(f, out)
         out.write("}\n")
 
     def signature(self, s):
@@ -285,13 +308,16 @@ class _Namer:
             raise
 
 
-def print_module(module, elide_constants_larger_than=None):
+def print_module(module: Module, elide_constants_larger_than: int | None = None,
+                 function_filter: Callable[[str], bool] | None = None) -> str:
+    """The module as text. `function_filter` (a predicate on function names; the main graph
+    is `__graph__`) prints the module header and the functions it selects only, for dumps."""
     out = io.StringIO()
-    Printer(elide_constants_larger_than).module(module, out)
+    Printer(elide_constants_larger_than, function_filter).module(module, out)
     return out.getvalue()
 
 
-def print_function(function, elide_constants_larger_than=None):
+def print_function(function: Function, elide_constants_larger_than: int | None = None) -> str:
     out = io.StringIO()
     Printer(elide_constants_larger_than).function(function, out)
     return out.getvalue()

@@ -6,7 +6,7 @@ so that stdout stays the IR, as with mlir-opt's printing passes.
 from __future__ import annotations
 
 from smopt.passes.framework.output import write_text
-from smopt.passes.framework.registry import Option, Pass, register
+from smopt.passes.framework.registry import Pass, option, register
 
 
 @register
@@ -14,8 +14,8 @@ class CallGraphPrinter(Pass):
     name = "call-graph"
     title = "CallGraphPrinter"
     summary = "Print the call graph as text or Graphviz DOT"
-    options = (Option("format", str, "text", "output format", choices=("text", "dot")),
-               Option("output", str, "-", "file to write, '-' for stderr"))
+    format: str = option("text", "output format", choices=("text", "dot"))
+    output: str = option("-", "file to write, '-' for stderr")
 
     def run(self, module):
         cg = module.call_graph()
