@@ -18,7 +18,8 @@ Every run is classified: `clean error` (exit 1 and one stderr line), `accepted` 
 `usage error` (argparse), and the bad outcomes: `traceback` (an exception escaped, exit 2
 "internal error", or a traceback on stderr), `noisy error` (more than one stderr line),
 `hang` (over the time limit), `partial output` (a failed run left its output or a
-temporary), `input modified`. `pass crash` (a pass raised; reported as one line naming the
+temporary), `input modified`, `stray file` (the run left something in its working
+directory: each case runs in an empty one, since no tool writes there unless told to). `pass crash` (a pass raised; reported as one line naming the
 pass) is counted apart: a bug in that pass, not in the error contract.
 A case is a function of (seed, index) alone, so any case replays by its index.
 """
@@ -42,7 +43,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 KINDS = {"ir": 40, "pipeline": 15, "saved_model": 20, "variables": 5, "options": 10, "paths": 10}
-BAD = ("traceback", "noisy error", "hang", "partial output", "input modified")
+BAD = ("traceback", "noisy error", "hang", "partial output", "input modified", "stray file")
 IDENTITY = "disable_default_optimizations: true"
 TPU = 'tpu_functions { function_alias: "tpu_func" }'
 
@@ -523,10 +524,12 @@ def run_main(tool, argv, timeout):
     return rc, out.getvalue(), err.getvalue()
 
 
-def classify(case, rc, err, before_in, before_out):
+def classify(case, rc, err, before_in, before_out, stray=()):
     lines = [l for l in err.splitlines() if l.strip()]
     if any(digest(p) != before_in[p] for p in case.inputs):
         return "input modified"
+    if stray:
+        return "stray file"
     if rc == "hang":
         return "hang"
     if rc == "raised" or rc == 2 or "Traceback (most recent call last)" in err or "internal error" in err:
@@ -551,9 +554,22 @@ def run_case(fz, index, timeout=30.0):
     case = fz.case(index)
     before_in = {p: digest(p) for p in case.inputs}
     before_out = {p: digest(p) for p in case.outputs}
+    # Every case path is absolute; the run's working directory is empty and must stay so
+    # (a report named `-` once landed there as a file).
+    cwd = os.path.join(fz.work, "cwd")
+    shutil.rmtree(cwd, ignore_errors=True)
+    os.makedirs(cwd)
+    old = os.getcwd()
+    os.chdir(cwd)
     t0 = time.perf_counter()
-    rc, _, err = run_main(case.tool, case.argv, timeout)
-    outcome = classify(case, rc, err, before_in, before_out)
+    try:
+        rc, _, err = run_main(case.tool, case.argv, timeout)
+    finally:
+        os.chdir(old)
+    stray = sorted(os.listdir(cwd))
+    if stray:
+        err += f"\n(left in the working directory: {', '.join(stray)})"
+    outcome = classify(case, rc, err, before_in, before_out, stray)
     return case, outcome, rc, err, time.perf_counter() - t0
 
 
