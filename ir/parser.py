@@ -498,7 +498,12 @@ class Parser:
             if dt is T.bool_:
                 arr = np.array(vals, dtype=bool)
             elif dt.is_float:
-                arr = np.array(np.array(vals, dtype=np.float64), dtype=dt.np)
+                wide = np.array(vals, dtype=np.float64)
+                with np.errstate(over="ignore"):
+                    arr = np.array(wide, dtype=dt.np)
+                # MLIR rejects a literal its type cannot hold rather than making it inf.
+                if np.any(np.isfinite(wide) & ~np.isfinite(arr.astype(np.float64))):
+                    raise ValueError(f"float literal out of range for {dt.mlir}")
             else:
                 arr = np.array(vals, dtype=object).astype(dt.np)
             if arr.size == 1 and n != 1:

@@ -86,3 +86,11 @@ func.func @f() -> () {
   "tf.NoOp"() {a = #tf_type.tensor_proto<"0xZZ"> : tensor<f32>} : () -> ()
   return
 }
+
+// -----
+// A literal the element type cannot hold is an error, not inf.
+// CHECK: parse-errors.mlir:94:49: error: invalid dense constant: float literal out of range for f16
+func.func @f() -> () {
+  %0 = "tf.Const"() {dtype = f16, value = dense<[1.0, 7.0e4]> : tensor<2xf16>} : () -> tensor<2xf16>
+  return
+}
