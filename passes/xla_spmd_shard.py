@@ -57,6 +57,7 @@ from smopt.ir import types as T
 from smopt.ir.builder import Builder
 from smopt.ir.core import Argument, Op, OpResult
 
+from smopt.passes.analysis.variables import STRICT, ResourceAnalysis
 from smopt.passes.framework.registry import Pass, PassError, option, register
 
 FN_ATTR = "smopt.tpu_function"
@@ -199,34 +200,17 @@ class Override:
 
 
 # ---- the weights of a function -----------------------------------------------------------
-def bound_variable(module, arg, _seen=None):
-    """The model variable a resource argument is bound to, through callers if need be."""
-    nid = arg.attrs.get("tf_saved_model.bound_input")
-    if isinstance(nid, int):
-        return module.variable_by_node(nid)
-    _seen = set() if _seen is None else _seen
-    if arg.function is None or arg.function.name in _seen:
+def bound_variable(resources, arg):
+    """The model variable resource argument `arg` holds (passes/analysis/variables.py: through
+    callers and the checkpoint functions), or None when it holds none or several."""
+    cls = resources.class_of(arg)
+    if cls is None or not cls.variables:
         return None
-    _seen.add(arg.function.name)
-    found = set()
-    for caller in module.all_functions():
-        for op in caller.ops:
-            if op.callee != arg.function.name or arg.index >= len(op.operands):
-                continue
-            src = op.operands[arg.index]
-            var = None
-            if isinstance(src, Argument):
-                var = bound_variable(module, src, _seen)
-            elif isinstance(src, OpResult) and src.op.type == "VarHandleOp":
-                shared = src.op.attrs.get("shared_name")
-                var = next((v for v in module.variables if v.name == shared), None)
-            if var is None:
-                return None
-            found.add(id(var))
-            if len(found) > 1:
-                return None  # callers disagree: not one variable
-            result = var
-    return result if found else None
+    nid = arg.attrs.get("tf_saved_model.bound_input")
+    bound = next((v for v in cls.variables.values() if v.node_id == nid), None)
+    if bound is not None:
+        return bound
+    return next(iter(cls.variables.values())) if len(cls.variables) == 1 else None
 
 
 def _sharding_proto(dim, rank, n):
@@ -327,8 +311,9 @@ class XlaSpmdShard(Pass):
                             "smopt.tpu_function = true (tpu-select-functions does)")
         meta = {"num_cores_per_replica": n, "topology": _attr_string(topo.raw) if topo else "",
                 "device_assignment": list(assignment), "use_spmd_for_xla_partitioning": True}
+        resources = ResourceAnalysis(module, STRICT)
         for fn in tpu_fns:
-            self._shard_function(module, fn, n, overrides)
+            self._shard_function(module, fn, n, overrides, resources)
             self._write_metadata(fn, meta, topo)
             self.bump("num-functions")
         for o in overrides:
@@ -390,7 +375,7 @@ class XlaSpmdShard(Pass):
                 raise PassError(f"XlaSharding '{op.name}' in @{fn.name} is assigned to device "
                                 f"{max(s.tile_assignment_devices)} but num_cores_per_replica = {n}")
 
-    def _shard_function(self, module, fn, n, overrides):
+    def _shard_function(self, module, fn, n, overrides, resources):
         self._check_existing(fn, n)
         # A TPU program already (tpu-insert-call-stubs ran first): new ops join its cluster,
         # and inputs are annotated where they enter it.
@@ -404,7 +389,7 @@ class XlaSpmdShard(Pass):
             arg, value = op.operands[0], op.results[0]
             if arg.function is not fn or _has_sharding_user(value):
                 continue
-            var = bound_variable(module, arg)
+            var = bound_variable(resources, arg)
             label = f"weight '{var.path}'" if var is not None else f"weight %{arg.name}"
             names = ([var.path, var.name] if var is not None else []) + [arg.name]
             dim, o = self._choose(names, value.type, n, overrides, label)

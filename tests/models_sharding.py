@@ -171,15 +171,17 @@ def weights_as_args(module, fn, suffix="_weights_as_args"):
     XlaSharding attr or None)] for the new leading arguments, the copy, and the data inputs."""
     from smopt.ir import types as T
     from smopt.ir.core import Argument, Function, Op
+    from smopt.passes.analysis.variables import STRICT, ResourceAnalysis
     from smopt.passes.xla_spmd_shard import bound_variable
 
+    resources = ResourceAnalysis(module, STRICT)
     g = fn.clone(fn.name + suffix, module)
     g.attrs = {}
     weights = []
     for op in list(g.ops):
         if op.type != "ReadVariableOp" or not isinstance(op.operands[0], Argument):
             continue
-        var = bound_variable(module, fn.args[op.operands[0].index])
+        var = bound_variable(resources, fn.args[op.operands[0].index])
         value = op.results[0]
         sharding = next((u.attrs.get("sharding") for u, _ in value.uses
                          if isinstance(u, Op) and u.type == "XlaSharding"), None)

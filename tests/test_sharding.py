@@ -27,7 +27,9 @@ def mlp(tmp_path_factory):
 
 def _annotations(fn):
     """{variable path or arg name: HLO-style sharding} of the XlaSharding ops in `fn`."""
+    from smopt.passes.analysis.variables import STRICT, ResourceAnalysis
     from smopt.passes.xla_spmd_shard import bound_variable
+    resources = ResourceAnalysis(fn.module, STRICT)
     out = {}
     for op in fn.ops:
         if op.type != "XlaSharding":
@@ -36,7 +38,7 @@ def _annotations(fn):
         if isinstance(src, Argument):
             out[src.name] = op.attrs["smopt.sharding"]
         else:
-            var = bound_variable(fn.module, src.op.operands[0])
+            var = bound_variable(resources, src.op.operands[0])
             out[var.path] = op.attrs["smopt.sharding"]
         assert op.attrs["sharding"] == op.attrs["_XlaSharding"]
     return out
