@@ -44,6 +44,7 @@ class Instrumentation:
     verify_each: bool = True
     reproducer: str | None = None
     elide: int | None = None
+    elide_operands: int | None = None
     progress: bool = False
     stream: object = None
 
@@ -94,7 +95,7 @@ class PassManager:
     def _dump(self, when, p, module, text=None):
         inst = self.inst
         if text is None:
-            text = print_module(module, inst.elide)
+            text = print_module(module, inst.elide, inst.elide_operands)
         header = f"// -----// IR Dump {when} {p.display} ({p.name}) //----- //\n"
         if inst.tree_dir:
             os.makedirs(inst.tree_dir, exist_ok=True)
@@ -242,7 +243,7 @@ class PassManager:
         raise PassFailure(p.name, error, repro, crash)
 
     def _dump_failed(self, p, module):
-        text = print_module(module, self.inst.elide)
+        text = print_module(module, self.inst.elide, self.inst.elide_operands)
         header = f"// -----// IR Dump After {p.display} Failed ({p.name}) //----- //\n"
         self.inst.out.write(header + text + "\n")
         self.inst.out.flush()

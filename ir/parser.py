@@ -40,6 +40,9 @@ _FLOAT_BITS = {"f16": (np.uint16, np.float16), "bf16": (np.uint16, None), "f32":
                "f64": (np.uint64, np.float64)}
 
 
+_ELIDED = "this list was elided by --elide-operands-larger-than; print without it to get parseable IR"
+
+
 class _HexLiteral(str):
     """A `0x...` entry of a dense literal (MLIR writes NaN and infinities so): its meaning
     depends on the element type, known only after the literal."""
@@ -887,6 +890,8 @@ class Parser:
             while True:
                 self.ws()
                 vpos = self.pos
+                if self.s.startswith("...", vpos):
+                    raise self.error(_ELIDED)
                 m = self.match(_VALUE)
                 if not m or m.group(2):
                     raise self.error("expected argument name like %x")
@@ -1099,8 +1104,7 @@ class Parser:
             self.ws()
             pos = self.pos
             if self.s.startswith("...", pos):
-                raise self.error("operands were elided by --elide-operands-larger-than; print "
-                                 "without it to get parseable IR")
+                raise self.error(_ELIDED)
             m = self.match(_VALUE)
             if not m:
                 raise self.error("expected operand" if close else "expected value")

@@ -121,6 +121,17 @@ def write_reports(pm, inst):
         sys.stderr.write(pm.statistics_report())
 
 
+def _count(text):
+    """argparse type: a non-negative integer."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got '{text}'")
+    return n
+
+
 def add_instrumentation_flags(ap):
     """The instrumentation flags shared by smopt and smopt-convert."""
     g = ap.add_argument_group("instrumentation")
@@ -146,6 +157,10 @@ def add_instrumentation_flags(ap):
                    help="when a pass fails, write the IR before it and the pipeline to FILE")
     g.add_argument("--elide-constants-larger-than", type=int, metavar="N",
                    help="print constants with more than N elements as dense_resource<__elided__>")
+    g.add_argument("--elide-operands-larger-than", type=_count, metavar="N",
+                   help="print operand, argument, result and type lists and list attributes longer "
+                        "than N as their first N entries and '... K more' (for reading: does not "
+                        "parse back)")
     g.add_argument("--debug", action="store_true",
                    help="on an internal error print the full traceback, and keep TensorFlow's log "
                         "lines (also SMOPT_DEBUG=1)")
@@ -163,7 +178,8 @@ def instrumentation_from_args(args, progress=False):
         print_after_change=False, print_after_failure=args.print_ir_after_failure,
         tree_dir=args.print_ir_tree_dir, timing=args.timing, statistics=args.pass_statistics,
         verify_each=args.verify_each, reproducer=args.reproducer,
-        elide=args.elide_constants_larger_than, progress=progress)
+        elide=args.elide_constants_larger_than, elide_operands=args.elide_operands_larger_than,
+        progress=progress)
     if args.print_ir_after_change:
         # mlir-opt: --print-ir-after-change narrows --print-ir-after(-all); alone it means all.
         inst.print_after_change = True
@@ -226,7 +242,7 @@ def run_one(module, passes, inst, args):
     pm.run(module)
     t0 = time.perf_counter()
     try:
-        text = "" if args.no_output else print_module(module, inst.elide)
+        text = "" if args.no_output else print_module(module, inst.elide, inst.elide_operands)
     except BaseException:
         pm.discard_outputs()
         raise
