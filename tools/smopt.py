@@ -107,7 +107,9 @@ def add_model_dir_flags(ap, verb):
     """The SavedModel-in, SavedModel-out flags shared by smopt-convert and smopt-optimize."""
     ap.add_argument("--input_model_dir", help=f"the TF2 SavedModel to {verb} (never modified)")
     ap.add_argument("--output_model_dir", help=f"where the {verb}d SavedModel goes (missing or empty)")
-    ap.add_argument("--dump_dir", help="write the IR before and after every pass as numbered files here")
+    ap.add_argument("--dump_dir", help="write the IR before and after every pass as numbered files "
+                                       "here, and graphs (DOT; SVG where Graphviz's dot is installed) "
+                                       "under graphs/")
     ap.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     ap.add_argument("--print_pipeline", action="store_true",
                     help="print the pass pipeline these options give (as smopt -p text) and exit")
