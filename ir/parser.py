@@ -944,8 +944,9 @@ class Parser:
             raise self.error("'func.func' needs properties 'sym_name' and 'function_type'", start)
         arg_attrs = props.get("arg_attrs") or [{}] * len(ftype.inputs)
         res_attrs = props.get("res_attrs") or [{}] * len(ftype.results)
-        if not isinstance(arg_attrs, list) or not isinstance(res_attrs, list) or len(arg_attrs) != len(ftype.inputs) or len(res_attrs) != len(ftype.results) or not all(
-                isinstance(a, dict) for a in list(arg_attrs) + list(res_attrs)):
+        if not (isinstance(arg_attrs, list) and isinstance(res_attrs, list)
+                and len(arg_attrs) == len(ftype.inputs) and len(res_attrs) == len(ftype.results)
+                and all(isinstance(a, dict) for a in arg_attrs + res_attrs)):
             raise self.error("'arg_attrs'/'res_attrs' do not match the function type", start)
         f = Function(name)
         self.expect("(")
@@ -982,7 +983,7 @@ class Parser:
         self.expect(")")
         fattrs = self.attr_dict() if self.peek("{") else {}
         self._expect_no_types("func.func")
-        self._function_attrs(f, fattrs, fattrs_pos)
+        self._function_attrs(f, fattrs, fattrs_pos, after_body=True)
         return f
 
     def _finish_function(self, f, fattrs, values, result_types, result_attrs, opened=False):
@@ -992,17 +993,18 @@ class Parser:
         names = [a.pop("tf.name", f"output_{i}") for i, a in enumerate(result_attrs)]
         self.body(f, values=values, result_types=result_types, result_names=names,
                   result_attrs=[_tf_attrs(a) for a in result_attrs], ctl_names=ctl_names, opened=opened)
-        if fattrs is None:
-            self._pending_fn = f
 
-    def _function_attrs(self, f, fattrs, pos):
-        """Function attributes; `tf.control_ret_names` names the control results."""
+    def _function_attrs(self, f, fattrs, pos, after_body=False):
+        """Set the function attributes; returns `tf.control_ret_names` (the names of the
+        control results). In the generic form the attributes follow the body: `after_body`
+        renames the control results the body returned."""
         ctl_names = fattrs.pop("tf.control_ret_names", None)
         f.attrs = fattrs
-        if ctl_names is not None and getattr(self, "_pending_fn", None) is f:
-            # generic form: the attributes follow the body, so control results are renamed here
-            self._pending_fn = None
-            if not isinstance(ctl_names, list) or len(ctl_names) != len(f.control_rets):
+        if ctl_names is not None and not (isinstance(ctl_names, list)
+                                          and all(isinstance(n, str) for n in ctl_names)):
+            raise self.error("tf.control_ret_names must be a list of strings", pos)
+        if ctl_names is not None and after_body:
+            if len(ctl_names) != len(f.control_rets):
                 raise self.error("tf.control_ret_names does not match the control values returned", pos)
             f.set_control_rets([(n, tok) for n, (_, tok) in zip(ctl_names, f.control_rets)])
         return ctl_names

@@ -110,12 +110,13 @@ def test_mlir_text_reads_into_the_same_module():
     numbered, control tokens as the last result of a group, properties of func.func,
     `1.000000e-01 : f64`, NaN in hex) reads back into smopt's module."""
     text = print_module(parse_module('''
-func.func @f(%x: tensor<2xf32> {_user_specified_name = "x"}) -> (tensor<2xf32> {tf.name = "y"}) {
+func.func @f(%x: tensor<2xf32> {_user_specified_name = "x"}) -> (tensor<2xf32> {tf.name = "y"}) attributes {tf.control_ret_names = ["done"]} {
   %0, %c = "tf.Relu"(%x) {T = f32, a = 0.1, b = [0x7FC00000 : f32]} : (tensor<2xf32>) -> (tensor<2xf32>, !tf_executor.control) loc("relu")
   %1 = "tf.Const"() {dtype = complex<f32>, value = dense<"0x0000803F00000040"> : tensor<1xcomplex<f32>>} : () -> tensor<1xcomplex<f32>> loc("c")
   return %0, %c : tensor<2xf32>, !tf_executor.control
 }'''))
-    assert "(tensor<2xf32> {tf.name = \"y\"}, !tf_executor.control)" in text
+    assert "(tensor<2xf32> {tf.name = \"y\"}, !tf_executor.control) attributes " \
+        "{tf.control_ret_names = [\"done\"]}" in text
     assert "%x: tensor<2xf32> {tf._user_specified_name = \"x\"} loc(\"x\")" in text
     generic = check_mlir_interop(text, "hand-written")
     assert '"func.func"() <{' in generic and "#loc" in generic and "1.000000e-01 : f64" in generic
