@@ -36,7 +36,6 @@ import tempfile
 import numpy as np
 
 from smopt.ir import types as T
-from smopt.ir.core import Op
 
 from smopt.compiler import tfproto
 from smopt.compiler.errors import SmoptError
@@ -154,13 +153,13 @@ def instrument(module, sites, out_dir):
     bias correction models (passes/quantize.py `mean_axis`) with a static channel count C,
     also the element count and the C per-channel sums: `min max n s_1 ... s_C`."""
     from smopt.passes.quantize import mean_axis
-    from smopt.passes.numerics.quantize_lowering import Builder, tt
+    from smopt.passes.numerics.quantize_lowering import LoweringBuilder, tt
     recorded = []
     for i, s in enumerate(sites):
         fn, op = s.fn, s.op
         x = op.operands[0]
         path = os.path.join(out_dir, f"site_{i:05d}.txt")
-        b = Builder(fn, op, f"smopt_calibration/{op.name}")
+        b = LoweringBuilder(fn, op, f"smopt_calibration/{op.name}")
         shape = x.type.shape if isinstance(x.type, T.TensorType) else None
         channels = shape[-1] if shape and mean_axis(op) is not None and shape[-1] > 0 else None
         flat = b.op("Reshape", [x, b.const(np.array([-1], np.int32), "shape")], tt(T.float32, [-1]),
@@ -187,10 +186,9 @@ def instrument(module, sites, out_dir):
                      "width": -1, "fill": ""}, "as_string")
         line = b.op("ReduceJoin", [text, b.const(np.array(0, np.int32), "join_axis")], tt(T.string, []),
                     {"keep_dims": False, "separator": " "}, "join")
-        pname = fn.unique_op_name(f"smopt_calibration/{op.name}/print")
-        pr = Op("PrintV2", [line], [], {"output_stream": "file://" + path, "end": "\n"}, pname)
-        fn.insert_before(op, pr, uniquify=False)
-        fn.add_control_ret(pname.replace("/", "_"), pr.control)
+        pr = b.builder.create("PrintV2", [line], [], {"output_stream": "file://" + path, "end": "\n"},
+                              f"smopt_calibration/{op.name}/print")
+        fn.add_control_ret(pr.name.replace("/", "_"), pr.control)
         recorded.append((fn.name, op.name, op.type, path))
     _make_callers_stateful(module, {s.fn.name for s in sites})
     return recorded

@@ -79,6 +79,30 @@ PRUNE_LEVELS = (0.75, 0.9, 0.95)
 SHARE_MIN_BYTES = 256   # a shared constant costs a call and a function (~200 bytes of graph)
 
 
+# A compressed model serves its signatures and aliased functions: other traces the object graph
+# exports (Keras' training-mode layer calls, which update batch-norm statistics and so keep
+# every such variable from freezing) go first, as TensorFlow's quantizer keeps only the
+# signatures. The SavedModel still loads; those restored functions can no longer be called.
+# Resources the object graph restores (lookup tables) keep their creator, initializer and
+# destroyer functions (`serving_only`).
+_RESOURCE_FUNCTIONS = ("_create_resource", "_initialize", "_destroy_resource")
+
+
+def serving_only(module):
+    """The stage that drops exported traces nothing serves (see above)."""
+    from smopt.compiler import tfproto
+    keep = set()
+    if module.meta_graph:
+        mg = tfproto.message("tensorflow.MetaGraphDef")()
+        mg.ParseFromString(module.meta_graph)
+        nodes = mg.object_graph_def.nodes
+        for node in nodes:
+            for ch in node.children:
+                if ch.local_name in _RESOURCE_FUNCTIONS and nodes[ch.node_id].WhichOneof("kind") == "function":
+                    keep.update(nodes[ch.node_id].function.concrete_functions)
+    keep = sorted(n for n in keep if n in module.functions)
+    return "symbol-dce{keep-exported=false" + (f" keep={','.join(keep)}" if keep else "") + "}"
+
 # The constant freeze-variables makes of a read, named after the reading op.
 _FROZEN_NAME = {"ReadVariableOp": "", "ResourceGather": "/frozen_params", "ResourceGatherNd": "/frozen_params"}
 
@@ -123,8 +147,7 @@ def prepared(input_dir, stages):
 
 def find_weights(module):
     """[Weight] of `module` (after the prefix stages); freezes `module` in place."""
-    from smopt.passes.freeze_variables import checkpoint_functions
-    from smopt.passes.analysis.variables import VariableAnalysis
+    from smopt.passes.analysis.variables import VariableAnalysis, checkpoint_functions
     from smopt.passes.framework.registry import parse_pipeline
     from smopt.compiler.pass_manager import PassManager
     analysis = VariableAnalysis(module)
@@ -224,15 +247,16 @@ def candidate_choices(input_dir, prefix, weights):
     return weights
 
 
-def stages_for(weights, dynamic=()):
-    """The pass stages that apply the weights' choices (after the prefix)."""
+def stages_for(weights, serving, dynamic=()):
+    """The pass stages that apply the weights' choices (after the prefix); `serving`: the
+    `serving_only` stage."""
     by = {}
     for w in weights:
         if w.choice != "float32":
             by.setdefault(w.choice, []).extend(w.consts)
     if not by:
         return []
-    st = ["freeze-variables"]
+    st = [serving, "freeze-variables"]
     for s in PRUNE_LEVELS:
         names = by.get(f"prune-{s:g}")
         if names:
@@ -367,7 +391,9 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
         report["message"] = "no signature can be fed sample inputs (pass --sample_inputs)"
         return [], report
     search_set, held_set = measure.split(samples)
-    m = prepared(input_dir, prefix)
+    serving_stage = serving_only(module)
+    serving = list(prefix) + [serving_stage]
+    m = prepared(input_dir, serving)
     total = len(m.variables)
     weights = find_weights(m)
     if m.variables:   # freeze-variables drops the checkpoint only when every variable froze
@@ -381,7 +407,7 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
         report["message"] = (f"no float32 weight of rank >= 2 with at least {MIN_ELEMENTS} elements "
                              "that freezing turns into a constant")
         return [], report
-    candidate_choices(input_dir, prefix, weights)
+    candidate_choices(input_dir, serving, weights)
     original = original or measure.Model(input_dir, "the original model")
     sim = Simulator(original, weights, search_set, held_set)
     report["noise"] = sim.noise
@@ -412,7 +438,7 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
             report["message"] = (f"no weight can be compressed within the budget ({budget:g} max-abs "
                                  "output change relative to the max-abs output)")
             return [], report
-        stages = stages_for(weights)
+        stages = stages_for(weights, serving_stage)
         cand_dir = build(input_dir, prefix + stages, os.path.join(workdir, f"compressed_{attempt}"))
         cand = measure.Model(cand_dir, "the compressed model")
         err = measure.output_error(sim.ref_held, cand.run(held_set))
@@ -438,7 +464,7 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
         dyn = [c for w in chosen if w.choice == "int8" for c in w.consts]
         if dyn:
             stages = _try_dynamic_range(input_dir, prefix, weights, dyn, cand, original, held_set, sim,
-                                        budget, timing, workdir, report) or stages
+                                        budget, timing, workdir, report, serving_stage) or stages
         report["kept"] = True
         report["stages"] = stages
         return stages, report
@@ -446,9 +472,9 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
 
 
 def _try_dynamic_range(input_dir, prefix, weights, dyn, wo_model, original, held_set, sim, budget, timing,
-                       workdir, report):
+                       workdir, report, serving_stage):
     """Dynamic-range int8 for the int8 weights when it is within budget and >= 5% faster."""
-    stages = stages_for(weights, dynamic=dyn)
+    stages = stages_for(weights, serving_stage, dynamic=dyn)
     try:
         d = build(input_dir, prefix + stages, os.path.join(workdir, "compressed_dynamic"))
         model = measure.Model(d, "the dynamic-range model")

@@ -11,7 +11,6 @@ import contextlib
 import gc
 import os
 import shutil
-import tempfile
 import time
 
 from smopt.ir import VerificationError, verify
@@ -22,7 +21,7 @@ from smopt.compiler.errors import SmoptError
 from smopt.compiler.exporter import check_input_output, export_saved_model, prepare_output_dir
 from smopt.compiler.graphs import write_graphs
 from smopt.compiler.importer import import_saved_model, validate_checkpoint
-from smopt.compiler.model_io import check_output_dir, check_output_file
+from smopt.compiler.model_io import check_output_dir, check_output_file, make_work_dir
 from smopt.compiler.options import check_converter_options, parse_converter_options
 from smopt.compiler.pass_manager import Instrumentation, PassManager
 
@@ -79,9 +78,10 @@ def check_paths(input_dir, output_dir, overwrite=False, inst=None, dump_dir=None
     """Every check on where the outputs go, before any work: the output directory is not the
     input, inside it or around it, is missing or empty (or --overwrite) and can be created;
     dumps, reproducer and reports (`files`: (flag, path)) can be written and are not inside
-    the input model."""
+    the input model. Returns the output directory's state now (exporter.prepare_output_dir),
+    for the export to tell whether another process wrote it meanwhile."""
     check_input_output(input_dir, output_dir)
-    prepare_output_dir(output_dir, overwrite)
+    before = prepare_output_dir(output_dir, overwrite)
     paths = list(files)
     if dump_dir:
         check_output_dir(dump_dir, "--dump_dir")
@@ -94,6 +94,7 @@ def check_paths(input_dir, output_dir, overwrite=False, inst=None, dump_dir=None
             check_output_file(path, flag)
     check_not_inside(paths, input_dir, "the input model directory", "the input is never modified")
     check_not_inside(paths, output_dir, "the output directory", "the output directory holds only the model")
+    return before
 
 
 def check_not_inside(paths, directory, what, why):
@@ -106,7 +107,7 @@ def check_not_inside(paths, directory, what, why):
 
 def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, log, tool, before_publish):
     inst = inst or Instrumentation()
-    check_paths(input_dir, output_dir, overwrite, inst, dump_dir)
+    before = check_paths(input_dir, output_dir, overwrite, inst, dump_dir)
     if dump_dir:
         inst.tree_dir = dump_dir
         inst.print_before_all = inst.print_after_all = True
@@ -120,7 +121,7 @@ def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, lo
     graph_errors = []
     if dump_dir:
         graph_errors += write_graphs(module, dump_dir, "input", dataflow=False)[1]
-    workdir = tempfile.mkdtemp(prefix="smopt-work-")
+    workdir = make_work_dir()
     pm = None
     try:
         text = pipeline(module, workdir) if callable(pipeline) else pipeline
@@ -138,7 +139,7 @@ def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, lo
             graph_errors += write_graphs(module, dump_dir, "output")[1]
         t1 = time.perf_counter()
         hook = (lambda d: before_publish(d, module)) if before_publish else None
-        export_saved_model(module, output_dir, overwrite, before_publish=hook)
+        export_saved_model(module, output_dir, overwrite, before_publish=hook, before=before)
         pm.publish_outputs()
         pm.record("Export", time.perf_counter() - t1)
         if log is not None:  # after success only: a failure stays one line

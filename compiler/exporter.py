@@ -16,11 +16,12 @@ import tempfile
 from smopt.ir import opdefs
 from smopt.ir import types as T
 from smopt.ir.core import Argument, OpResult
-from smopt.passes.analysis.effects import SideEffects
+from smopt.passes.analysis.traits import SideEffects
 
 from smopt.compiler import tfproto
 from smopt.compiler.errors import SmoptError
-from smopt.compiler.model_io import dir_writable, nearest_existing, os_error
+from smopt.compiler.model_io import (check_unchanged, clean_stale_temps, dir_writable, fault_point,
+                                     nearest_existing, os_error, output_state, publish_dir, temp_prefix)
 from smopt.compiler.tf_convert import attr_to_proto, shape_to_proto, tensor_to_proto
 
 
@@ -219,12 +220,28 @@ def _patch_object_graph(module, mg):
                 sv.device = v.attrs["device"]  # e.g. set by cpu-gpu-placement
     missing = sorted(n for n in og.concrete_functions if n not in module.functions)
     referenced = set()
+    # Exported functions a pass removed on purpose (symbol-dce with keep-exported=false).
+    pruned = {n for n in module.dropped_exports if n not in module.functions}
     for node in og.nodes:
         kind = node.WhichOneof("kind")
         if kind == "function":
-            referenced |= set(node.function.concrete_functions)
+            # A restored tf.function loses the traces a pass removed (symbol-dce with
+            # keep-exported=false: e.g. Keras' training-mode layer calls); it still loads and
+            # its remaining traces still run.
+            kept = [n for n in node.function.concrete_functions if n not in pruned]
+            if len(kept) != len(node.function.concrete_functions):
+                node.function.concrete_functions[:] = kept
+            referenced |= set(kept)
         elif kind == "bare_concrete_function":
-            referenced.add(node.bare_concrete_function.concrete_function_name)
+            name = node.bare_concrete_function.concrete_function_name
+            if name not in module.functions and name in pruned:
+                # The node stays (nodes are referenced by index) as an empty object.
+                node.Clear()
+                node.user_object.identifier = "_generic_user_object"
+                node.user_object.version.producer = 1
+                node.user_object.version.min_consumer = 1
+                continue
+            referenced.add(name)
     lost = sorted(n for n in referenced if n not in module.functions)
     if lost:
         raise SmoptError(f"cannot export: the object graph needs function '{lost[0]}', which the "
@@ -296,6 +313,11 @@ def _drop_stale_gradients(module, mg, referenced):
     return {nid for nid in captured if nid not in still_bound}
 
 
+# Object-graph identifiers of objects tf_keras revives with fresh state of their own
+# (optimizers: `iteration`; metrics: `total`/`count`).
+_REVIVED_WITH_STATE = ("optimizer", "experimentalOptimizer", "_tf_keras_metric")
+
+
 def _prune_dropped_variables(module, og, extra_dropped=()):
     """Remove object-graph variables that a pass dropped (e.g. freeze-variables) and the nodes
     in `extra_dropped` (stale captured tensors), and keep the captures of each concrete
@@ -327,6 +349,13 @@ def _prune_dropped_variables(module, og, extra_dropped=()):
         cf.bound_inputs[:] = [remap[n] for n in cf.bound_inputs]
     kept = [og.nodes[i] for i in sorted(remap)]
     for node in kept:
+        if node.WhichOneof("kind") == "user_object" and node.user_object.identifier in _REVIVED_WITH_STATE \
+                and any(r.node_id in dropped for r in node.children):
+            # tf_keras revives these as objects that create their variables anew, which then
+            # have no checkpoint value and fail the load; without their variables they are
+            # plain containers.
+            node.user_object.identifier = "_generic_user_object"
+            node.user_object.metadata = ""
         for field in ("children", "dependencies"):
             refs = [(r.node_id, r.local_name) for r in getattr(node, field) if r.node_id not in dropped]
             del getattr(node, field)[:]
@@ -390,7 +419,28 @@ def _variables_changed(module):
     return any(v.value is not None for v in module.variables)
 
 
-def _write_variables(module, src_dir, dst_dir, mg):
+def _copy_tree(src, dst, out_dir):
+    """shutil.copytree for variables/ (byte for byte), raising the first OSError as it is
+    (copytree gathers them into a shutil.Error without the reason)."""
+    os.makedirs(dst)
+    for name in sorted(os.listdir(src)):
+        s, d = os.path.join(src, name), os.path.join(dst, name)
+        if os.path.isdir(s):
+            _copy_tree(s, d, out_dir)
+        else:
+            shutil.copy2(s, d)
+            fault_point("variables", out_dir)
+
+
+# A rewritten checkpoint is written in parts of about this many bytes (each part one SaveV2,
+# then MergeV2Checkpoints joins them into one checkpoint with a data file per part), so that
+# export holds one part's values at a time (a variable larger than this is a part of its
+# own), not a second copy of every variable. Unchanged values go from the source checkpoint
+# into TensorFlow tensors directly (RestoreV2), without a numpy copy.
+SAVE_PART_BYTES = 64 << 20
+
+
+def _write_variables(module, src_dir, dst_dir, mg, out_dir=None):
     src = os.path.join(src_dir, "variables") if src_dir else None
     dst = os.path.join(dst_dir, "variables")
     if not module.variables:
@@ -398,7 +448,7 @@ def _write_variables(module, src_dir, dst_dir, mg):
                 and src and os.path.exists(os.path.join(src, "variables.index")):
             _write_object_graph_checkpoint(mg.object_graph_def, dst)  # variables were dropped
         elif src and os.path.isdir(src):
-            shutil.copytree(src, dst)
+            _copy_tree(src, dst, out_dir)
         else:
             os.makedirs(dst)
         return
@@ -406,7 +456,7 @@ def _write_variables(module, src_dir, dst_dir, mg):
         raise SmoptError("cannot export variables: the module has no source checkpoint "
                          "(export needs a SavedModel input)")
     if not _variables_changed(module):
-        shutil.copytree(src, dst)  # byte for byte
+        _copy_tree(src, dst, out_dir)  # byte for byte
         return
     os.makedirs(dst)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -415,22 +465,63 @@ def _write_variables(module, src_dir, dst_dir, mg):
 
     reader = tf.train.load_checkpoint(os.path.join(src, "variables"))
     dtypes = reader.get_variable_to_dtype_map()
+    shapes = reader.get_variable_to_shape_map()
     new = {v.checkpoint_key: v for v in module.variables if v.value is not None}
-    names, tensors = [], []
-    for key in sorted(dtypes):
-        if key in new:
-            v = new[key]
-            arr = np.asarray(v.value, dtype=v.type.dtype.np)
-            tensors.append(tf.constant(arr, dtype=tf.as_dtype(v.type.dtype.np) if v.type.dtype.name != "bfloat16"
-                                       else tf.bfloat16))
-        else:
-            tensors.append(tf.constant(reader.get_tensor(key), dtype=dtypes[key]))
-        names.append(key)
     for key in sorted(set(new) - set(dtypes)):
         raise SmoptError(f"cannot export variable '{new[key].path}': checkpoint key '{key}' is not in "
                          "the source checkpoint")
-    tf.raw_ops.SaveV2(prefix=os.path.join(dst, "variables"), tensor_names=names,
-                      shape_and_slices=[""] * len(names), tensors=tensors)
+
+    def nbytes(key):
+        if key in new:
+            return int(np.asarray(new[key].value).nbytes)
+        return int(np.prod(shapes[key], dtype=np.int64)) * max(dtypes[key].size, 1)
+
+    parts, cur, size = [], [], 0   # keys in sorted order, split into parts of ~SAVE_PART_BYTES
+    for key in sorted(dtypes):
+        n = nbytes(key)
+        if cur and size + n > SAVE_PART_BYTES:
+            parts.append(cur)
+            cur, size = [], 0
+        cur.append(key)
+        size += n
+    parts.append(cur)
+
+    source = os.path.join(src, "variables")
+
+    def tensors_of(keys):
+        old = [k for k in keys if k not in new]
+        read = dict(zip(old, tf.raw_ops.RestoreV2(prefix=source, tensor_names=old, shape_and_slices=[""] * len(old),
+                                                  dtypes=[dtypes[k] for k in old]))) if old else {}
+        out = []
+        for k in keys:
+            if k in new:
+                v = new[k]
+                arr = np.asarray(v.value, dtype=v.type.dtype.np)
+                out.append(tf.constant(arr, dtype=tf.bfloat16 if v.type.dtype.name == "bfloat16"
+                                       else tf.as_dtype(v.type.dtype.np)))
+            else:
+                out.append(read.pop(k))
+        return out
+
+    final = os.path.join(dst, "variables")
+    prefixes = [final] if len(parts) == 1 else [os.path.join(dst, f"part-{i:05d}") for i in range(len(parts))]
+    try:
+        for prefix, keys in zip(prefixes, parts):
+            fault_point("variables", out_dir)
+            tensors = tensors_of(keys)
+            tf.raw_ops.SaveV2(prefix=prefix, tensor_names=keys, shape_and_slices=[""] * len(keys),
+                              tensors=tensors)
+            del tensors
+        if len(prefixes) > 1:
+            tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=prefixes, destination_prefix=final,
+                                          delete_old_dirs=False)
+            for prefix in prefixes:   # the merge renamed the data files and left the indexes
+                if os.path.exists(prefix + ".index"):
+                    os.unlink(prefix + ".index")
+    except tf.errors.OpError as e:    # e.g. a full disk, found by TensorFlow's writer
+        msg = (getattr(e, "message", None) or str(e)).strip().splitlines()
+        raise SmoptError(f"cannot write the variables of '{out_dir or dst_dir}': "
+                         f"{msg[0] if msg else type(e).__name__}") from None
     written = os.listdir(dst)
     if not any(f.startswith("variables.index") for f in written):
         raise SmoptError("writing the new checkpoint failed")
@@ -495,7 +586,9 @@ def check_input_output(input_dir, out_dir):
 
 def prepare_output_dir(out_dir, overwrite=False):
     """Check the output location before any work: missing or empty is fine, and the
-    directory (with missing parents) must be creatable where it is missing."""
+    directory (with missing parents) must be creatable where it is missing. Returns
+    model_io.output_state(out_dir), for export_saved_model(before=...) to tell at the end
+    whether another process wrote `out_dir` meanwhile."""
     if os.path.lexists(out_dir):
         if not os.path.isdir(out_dir):
             raise SmoptError(f"output path '{out_dir}' exists and is not a directory")
@@ -509,22 +602,36 @@ def prepare_output_dir(out_dir, overwrite=False):
         raise SmoptError(f"cannot create output directory '{out_dir}': '{hit}' is a file, not a directory")
     if not dir_writable(hit):
         raise SmoptError(f"cannot create output directory '{out_dir}': directory '{hit}' is not writable")
+    return output_state(out_dir)
 
 
-def export_saved_model(module, out_dir, overwrite=False, before_publish=None):
+_UNSET = object()
+
+
+def export_saved_model(module, out_dir, overwrite=False, before_publish=None, before=_UNSET):
     """Write `module` as a SavedModel directory at `out_dir`, atomically.
 
+    The directory is built in a temporary beside `out_dir` and published in one step
+    (model_io.publish_dir): a crash at any moment leaves no partial `out_dir` (a killed run's
+    temporary is removed by the next export to the same place), and when another process
+    publishes `out_dir` while this one works, this one fails and leaves that output alone.
+    `before` is prepare_output_dir's result from when the run started (default: now).
     `before_publish(tmp_dir)` may add files (e.g. warm-up requests) before the move."""
     src_dir = module.source if module.source and os.path.isdir(str(module.source)) else None
     if src_dir:
         check_input_output(src_dir, out_dir)
-    prepare_output_dir(out_dir, overwrite)
+    if before is not _UNSET:
+        check_unchanged(out_dir, before)   # published by another process during the passes
+    state = prepare_output_dir(out_dir, overwrite)
+    if before is _UNSET:
+        before = state
     parent = os.path.dirname(os.path.abspath(out_dir)) or "."
     tmp = None
     try:
         os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(out_dir)) + ".smopt-", dir=parent)
-        _export_into(module, src_dir, tmp, out_dir, before_publish)
+        clean_stale_temps(out_dir)
+        tmp = tempfile.mkdtemp(prefix=temp_prefix(out_dir), dir=parent)
+        _export_into(module, src_dir, tmp, out_dir, before_publish, overwrite, before)
     except OSError as e:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -536,7 +643,7 @@ def export_saved_model(module, out_dir, overwrite=False, before_publish=None):
     return out_dir
 
 
-def _export_into(module, src_dir, tmp, out_dir, before_publish):
+def _export_into(module, src_dir, tmp, out_dir, before_publish, overwrite, before):
     """Fill the temporary directory `tmp` and move it to `out_dir`."""
     sm = tfproto.SavedModel()
     sm.saved_model_schema_version = module.attrs.get("tf_saved_model.schema_version", 1)
@@ -544,32 +651,13 @@ def _export_into(module, src_dir, tmp, out_dir, before_publish):
     mg.CopyFrom(build_meta_graph(module))
     with open(os.path.join(tmp, "saved_model.pb"), "wb") as f:
         f.write(sm.SerializeToString(deterministic=True))
-    _write_variables(module, src_dir, tmp, mg)
+    del sm   # the MetaGraphDef `mg` is a copy
+    fault_point("export", out_dir)
+    _write_variables(module, src_dir, tmp, mg, out_dir)
     _copy_extras(src_dir, tmp)
     if src_dir and os.path.exists(os.path.join(src_dir, "fingerprint.pb")):
         _write_fingerprint(tmp)
     if before_publish is not None:
         before_publish(tmp)
     os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; servers run as other users
-    _move_into_place(tmp, out_dir)
-
-
-def _move_into_place(tmp, out_dir):
-    if os.path.isdir(out_dir):
-        if not os.listdir(out_dir):
-            try:
-                os.rename(tmp, out_dir)  # replaces an empty directory atomically
-                return
-            except OSError:  # e.g. a mount point: move the entries instead
-                for name in os.listdir(tmp):
-                    os.rename(os.path.join(tmp, name), os.path.join(out_dir, name))
-                os.rmdir(tmp)
-                return
-        parent = os.path.dirname(os.path.abspath(out_dir))
-        old = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(out_dir)) + ".smopt-old-",
-                               dir=parent)
-        os.rename(out_dir, old)  # onto the empty directory mkdtemp made
-        os.rename(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    os.rename(tmp, out_dir)
+    publish_dir(tmp, out_dir, overwrite, before)

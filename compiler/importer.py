@@ -13,7 +13,8 @@ from google.protobuf import message as _pb_message
 from smopt.ir import opdefs
 from smopt.ir import types as T
 from smopt.ir.attributes import ShapeAttr
-from smopt.ir.core import Asset, Function, Module, Op, Signature, Variable
+from smopt.ir.builder import Builder
+from smopt.ir.core import Asset, Function, Module, Signature, Variable
 from smopt.compiler import tfproto
 from smopt.compiler.errors import SmoptError
 from smopt.compiler.tf_convert import (attr_from_proto, op_def_to_dict, shape_from_proto, tensor_from_proto,
@@ -111,8 +112,7 @@ class _Importer:
         rtypes = []
         for d, s in zip(dtypes, shapes):
             rtypes.append(T.TensorType(d, s.dims if s is not None else None))
-        op = Op(nd.op, (), rtypes, attrs, nd.name, (), nd.device)
-        fn.append(op, uniquify=False)
+        op = Builder.at_end(fn).create(nd.op, (), rtypes, attrs, nd.name, device=nd.device, uniquify=False)
         return op, segments
 
     def wire(self, fn, nodes, ops, values, func_style, where):
@@ -383,6 +383,8 @@ def _object_paths(og):
 def import_saved_model(model_dir, tags=None):
     """Lift the SavedModel at `model_dir` into a Module. Raises SmoptError on bad input."""
     sm = read_saved_model_proto(model_dir)
+    from smopt.compiler.model_io import fault_point
+    fault_point("import", model_dir)
     mg = select_meta_graph(sm, model_dir, tags)
     importer = _Importer(mg, model_dir)
     pb = os.path.join(model_dir, "saved_model.pb")

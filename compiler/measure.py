@@ -27,10 +27,18 @@ Two estimates of a ratio between models (`ratios`): the median of the per-round 
 (paired: load from other processes that comes and goes hits both) and the ratio of the
 fastest rounds; a decision needs both to agree (`slowdown`, `speedup_ratio`).
 
+Large models (variables/ over `ONE_AT_A_TIME_BYTES`) are loaded one at a time: `Model.release`
+drops a large model's TensorFlow state (it loads again when used) and `time_models` times
+such models one after the other (two passes in opposite orders, half the rounds each)
+instead of interleaved, so memory holds one copy of the weights (issue 15: peak RSS within
+1.5x the variables + 500 MB; benchmarks/scale.py). The paired estimate then pairs rounds
+of separate passes.
+
 Size (`model_size`): saved_model.pb plus variables/, as the quantization benchmark counts it.
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import time
@@ -45,6 +53,7 @@ SAMPLE_STRINGS = (b"hello world", b"the quick brown fox jumps over the lazy dog"
                   b"Optimized TensorFlow runtime", b"user_1234", b"de", b"nurse")
 INT_HIGH = 8
 OTHER_DIM = 8
+ONE_AT_A_TIME_BYTES = 64 << 20
 
 
 # ---- sample inputs ------------------------------------------------------------------------
@@ -246,11 +255,28 @@ class Model:
 
     def __init__(self, path, what="the model"):
         self.path = path
-        try:
-            self.loaded = tf().saved_model.load(path)
-        except Exception as e:
-            raise SmoptError(f"TensorFlow cannot load {what}: {_first_line(e)}") from None
         self.what = what
+        self.large = variables_bytes(path) > ONE_AT_A_TIME_BYTES
+        self._loaded = None
+        self._load()   # a model TensorFlow cannot load fails here
+
+    def _load(self):
+        try:
+            self._loaded = tf().saved_model.load(self.path)
+        except Exception as e:
+            raise SmoptError(f"TensorFlow cannot load {self.what}: {_first_line(e)}") from None
+
+    @property
+    def loaded(self):
+        if self._loaded is None:
+            self._load()
+        return self._loaded
+
+    def release(self):
+        """Drop a large model's TensorFlow state (its weights); it loads again when used."""
+        if self.large and self._loaded is not None:
+            self._loaded = None
+            gc.collect()
 
     def fn(self, sig):
         return self.loaded.signatures[sig]
@@ -345,7 +371,10 @@ def timing_inputs(module, samples, batch_sizes):
 
 def time_models(models, inputs, rounds=15, target_s=0.003):
     """[{(sig, batch): per-round seconds per call (numpy array)}] for `models` (Model objects)
-    on `inputs` ({(sig, batch): numpy inputs}), measured interleaved (see the module docstring)."""
+    on `inputs` ({(sig, batch): numpy inputs}), measured interleaved (see the module docstring);
+    large models one at a time."""
+    if any(m.large for m in models):
+        return _time_one_at_a_time(models, inputs, rounds, target_s)
     results = [{} for _ in models]
     for key, arrays in inputs.items():
         sig = key[0]
@@ -371,6 +400,38 @@ def time_models(models, inputs, rounds=15, target_s=0.003):
         for i in range(len(models)):
             results[i][key] = np.asarray(samples[i])
     return results
+
+
+def _time_one_at_a_time(models, inputs, rounds, target_s):
+    """time_models for large models: each loaded alone (the others released), timed on every
+    input, released; two passes over the models in opposite orders, half the rounds each."""
+    for m in models:
+        m.release()
+    samples = [{k: [] for k in inputs} for _ in models]
+    reps = [{} for _ in models]
+    halves = (rounds + 1) // 2, rounds // 2
+    for p, n_rounds in enumerate(halves):
+        order = range(len(models)) if p == 0 else reversed(range(len(models)))
+        for i in order:
+            m = models[i]
+            for key, arrays in inputs.items():
+                fn, feeds = m.fn(key[0]), to_tensors(arrays)
+                for _ in range(2):
+                    fn(**feeds)        # warm-up (and compilation of XLA clusters)
+                if key not in reps[i]:
+                    t0 = time.perf_counter()
+                    fn(**feeds)
+                    one = max(time.perf_counter() - t0, 1e-6)
+                    reps[i][key] = max(1, min(200, int(target_s / one)))
+                n = reps[i][key]
+                for _ in range(n_rounds):
+                    t0 = time.perf_counter()
+                    for _ in range(n):
+                        fn(**feeds)
+                    samples[i][key].append((time.perf_counter() - t0) / n)
+            fn = feeds = None   # the function holds the model's variables
+            m.release()
+    return [{k: np.asarray(v) for k, v in s.items()} for s in samples]
 
 
 def seconds(timing):
@@ -399,6 +460,15 @@ def speedup_ratio(new, old):
     is faster by both estimates)."""
     rs = [max(r) for r in ratios(new, old).values()]
     return math.exp(sum(math.log(r) for r in rs) / len(rs)) if rs else 1.0
+
+
+def variables_bytes(path):
+    """Bytes of the checkpoint data files in `path`/variables."""
+    d = os.path.join(path, "variables")
+    try:
+        return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if ".data-" in f)
+    except OSError:
+        return 0
 
 
 def model_size(path):

@@ -91,7 +91,7 @@ def optimize_pipeline(allow_precompilation=False, allow_compression=False, disab
 # What --print_pipeline shows for --allow_compression: the stages a run chooses from. A run
 # measures and names the weights each pass applies to (compiler/compression.py); its
 # `pipeline:` line shows the result.
-COMPRESSION_CHOICES = ("freeze-variables", "prune-weights{sparsity=0.9}",
+COMPRESSION_CHOICES = ("symbol-dce{keep-exported=false}", "freeze-variables", "prune-weights{sparsity=0.9}",
                        "quantize{method=weight_only signature-keys=}", "bf16-weights", "share-constants",
                        "merge-functions")
 
@@ -296,6 +296,7 @@ def optimize(input_dir, output_dir, allow_precompilation=False, allow_compressio
         original = measure.Model(input_dir, "the original model")
         feed, dropped = measure.runnable(original, samples or measure.sample_inputs(module),
                                          generated=not samples)
+        original.release()   # a large model loads again when compression needs it
         if dropped:
             report["unmeasured_signatures"] = dropped
         if plan["compress"]:

@@ -41,6 +41,7 @@ import os
 from smopt.compiler import measure
 from smopt.compiler.compression import build, prepared
 from smopt.compiler.errors import SmoptError
+from smopt.passes.analysis.traits import BOOKKEEPING
 
 KEEP_GAIN = 0.98
 MAX_MEASURED = 4
@@ -49,7 +50,6 @@ XLA_LAUNCH_US = 20.0
 _LIBRARY_OPS = frozenset({"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "Conv2D", "Conv3D",
                           "DepthwiseConv2dNative", "Conv2DBackpropInput", "Einsum", "FFT", "IFFT", "RFFT",
                           "IRFFT", "FFT2D", "RFFT2D", "CudnnRNN", "CudnnRNNV3"})
-_FREE_OPS = frozenset({"Const", "Identity", "IdentityN", "NoOp"})
 
 
 def can_time(device):
@@ -73,12 +73,12 @@ def reached_clusters(module):
 
 
 def _op_count(module, name):
-    return sum(1 for op in module.functions[name].ops if op.type not in _FREE_OPS)
+    return sum(1 for op in module.functions[name].ops if op.type not in BOOKKEEPING)
 
 
 def cost_model_keeps(module, name):
     """(keep, fusible ops, estimated saving in us) for cluster `name` on a GPU (see above)."""
-    fusible = sum(1 for op in module.functions[name].ops if op.type not in _FREE_OPS and op.type not in _LIBRARY_OPS)
+    fusible = sum(1 for op in module.functions[name].ops if op.type not in BOOKKEEPING and op.type not in _LIBRARY_OPS)
     saving = fusible * GPU_OP_DISPATCH_US - XLA_LAUNCH_US
     return saving > 0, fusible, saving
 
@@ -130,6 +130,8 @@ def choose_precompilation(input_dir, before, module, device, samples, batch_size
             m.run(timing_samples(timing))
         except SmoptError as e:
             return m, str(e)
+        finally:
+            m.release()   # a large model: one in memory at a time (measure.Model)
         return m, None
 
     names = [n for n, _ in clusters]
@@ -193,7 +195,9 @@ def choose_precompilation(input_dir, before, module, device, samples, batch_size
     report["speedup"] = 1.0 / final_gm if kept else 1.0
     if kept:
         ref = built[0][0].run(timing_samples(timing))
+        built[0][0].release()
         report["error"] = measure.output_error(ref, final_model.run(timing_samples(timing)))
+        final_model.release()
     if kept:
         report["message"] = f"{len(kept)} of {len(clusters)} clusters kept (x{1.0 / final_gm:.2f} faster than without)"
     elif full is None:

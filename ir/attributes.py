@@ -7,6 +7,9 @@ placeholders. All are immutable and hashable so CSE can key on attribute dicts.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 import numpy as np
 
 from smopt.ir import types as T
@@ -17,16 +20,16 @@ class ShapeAttr:
 
     __slots__ = ("dims",)
 
-    def __init__(self, dims):
-        self.dims = None if dims is None else tuple(int(d) if d >= 0 else -1 for d in dims)
+    def __init__(self, dims: Any) -> None:
+        self.dims: tuple[int, ...] | None = None if dims is None else tuple(int(d) if d >= 0 else -1 for d in dims)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, ShapeAttr) and self.dims == other.dims
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(("shape", self.dims))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.dims is None:
             return "#tf_type.shape<*>"
         return "#tf_type.shape<" + "x".join("?" if d < 0 else str(d) for d in self.dims) + ">"
@@ -37,20 +40,20 @@ class FuncAttr:
 
     __slots__ = ("name", "attrs")
 
-    def __init__(self, name, attrs=None):
+    def __init__(self, name: str, attrs: Mapping[str, Any] | None = None) -> None:
         self.name = name
-        self.attrs = dict(attrs or {})
+        self.attrs: dict[str, Any] = dict(attrs or {})
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, FuncAttr) and self.name == other.name and self.attrs == other.attrs
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(("func", self.name, freeze(self.attrs)))
 
-    def with_name(self, name):
+    def with_name(self, name: str) -> FuncAttr:
         return FuncAttr(name, self.attrs)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"FuncAttr(@{self.name}, {self.attrs})"
 
 
@@ -59,13 +62,13 @@ class Placeholder:
 
     __slots__ = ("name",)
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Placeholder) and self.name == other.name
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(("placeholder", self.name))
 
 
@@ -78,34 +81,36 @@ class DenseElements:
 
     __slots__ = ("type", "array", "_hash")
 
-    def __init__(self, ttype, array):
+    def __init__(self, ttype: T.TensorType, array: Any) -> None:
         if not ttype.has_static_shape:
             raise ValueError(f"dense constant needs a static shape, got {ttype}")
         self.type = ttype
         dt = ttype.dtype
+        shape: Any = ttype.shape
+        arr: Any
         if dt is T.string:
-            arr = np.empty(ttype.shape, dtype=object)
+            arr = np.empty(shape, dtype=object)
             flat = np.asarray(array, dtype=object).reshape(-1)
             if flat.size == 1 and ttype.num_elements != 1:
-                flat = np.repeat(flat, ttype.num_elements)
+                flat = np.repeat(flat, ttype.num_elements)  # type: ignore[arg-type]
             arr.reshape(-1)[:] = [x if isinstance(x, bytes) else str(x).encode() for x in flat]
         else:
             arr = np.asarray(array, dtype=dt.np)
             if arr.shape != ttype.shape:
-                arr = np.broadcast_to(arr.reshape(()), ttype.shape) if arr.size == 1 else arr.reshape(ttype.shape)
+                arr = np.broadcast_to(arr.reshape(()), shape) if arr.size == 1 else arr.reshape(shape)
             arr = np.ascontiguousarray(arr)
         arr.flags.writeable = False
-        self.array = arr
-        self._hash = None
+        self.array: np.ndarray = arr
+        self._hash: int | None = None
 
     @classmethod
-    def from_numpy(cls, array, element=None):
+    def from_numpy(cls, array: Any, element: T.Element | None = None) -> DenseElements:
         array = np.asarray(array)
         element = element or T.dtype_from_numpy(array.dtype)
         return cls(T.TensorType(element, array.shape), array)
 
     @property
-    def is_splat(self):
+    def is_splat(self) -> bool:
         a = self.array
         if a.size <= 1:
             return True
@@ -114,21 +119,21 @@ class DenseElements:
             return all(x == flat[0] for x in flat)
         return bool(np.all(flat.view(np.uint8).reshape(a.size, -1) == flat[:1].view(np.uint8)))
 
-    def raw_bytes(self):
+    def raw_bytes(self) -> bytes:
         if self.array.dtype == object:
             return b"\0".join(self.array.reshape(-1).tolist())
         return self.array.tobytes()
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, DenseElements) and self.type == other.type
                 and self.raw_bytes() == other.raw_bytes())
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         if self._hash is None:
             self._hash = hash((self.type, self.raw_bytes()))
         return self._hash
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"DenseElements({self.type})"
 
 
@@ -137,14 +142,14 @@ class OpaqueTensor:
 
     __slots__ = ("type", "proto_bytes")
 
-    def __init__(self, ttype, proto_bytes):
+    def __init__(self, ttype: T.TensorType, proto_bytes: bytes) -> None:
         self.type = ttype
         self.proto_bytes = bytes(proto_bytes)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, OpaqueTensor) and self.proto_bytes == other.proto_bytes
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(("opaque", self.proto_bytes))
 
 
@@ -153,17 +158,17 @@ class Elided:
 
     __slots__ = ("type",)
 
-    def __init__(self, ttype):
+    def __init__(self, ttype: T.TensorType) -> None:
         self.type = ttype
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return self is other
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return id(self)
 
 
-def freeze(value):
+def freeze(value: Any) -> tuple[Any, ...]:
     """A hashable version of an attribute value (lists and dicts become tuples)."""
     if isinstance(value, list):
         return ("list",) + tuple(freeze(v) for v in value)
@@ -174,7 +179,7 @@ def freeze(value):
     return (type(value).__name__, value)
 
 
-def function_refs(value):
+def function_refs(value: Any) -> Iterator[str]:
     """Yield every function name referenced by an attribute value (recursively)."""
     if isinstance(value, FuncAttr):
         yield value.name
@@ -189,7 +194,7 @@ def function_refs(value):
             yield from function_refs(v)
 
 
-def rename_function_refs(value, mapping):
+def rename_function_refs(value: Any, mapping: Mapping[str, str]) -> Any:
     """Return `value` with function references renamed by `mapping` (old -> new)."""
     if isinstance(value, FuncAttr):
         return FuncAttr(mapping.get(value.name, value.name),

@@ -1,4 +1,6 @@
-"""Op definitions: argument structure and statefulness of TF ops, without TensorFlow.
+"""Op definitions: argument structure and statefulness flags of TF ops, without TensorFlow.
+
+Which ops have side effects (calls included) is decided in passes/analysis/traits.py.
 
 The table `op_defs.tsv.gz` is a snapshot of TF's registry (regenerate it with
 `tools/regen_tf_data.py`): one line per op, `name<TAB>op def as JSON`, decoded on first
@@ -16,13 +18,6 @@ from collections.abc import Mapping
 from smopt.ir import types as T
 
 _PATH = os.path.join(os.path.dirname(__file__), "op_defs.tsv.gz")
-
-# Ops that have effects TF's registry does not flag as stateful but that must never be
-# removed or merged (they talk to the host, the TPU runtime or a batching queue).
-EXTRA_SIDE_EFFECTS = frozenset({
-    "TPUReplicateMetadata", "TPUCompilationResult", "_Send", "_Recv", "_HostSend", "_HostRecv",
-})
-
 
 class _LazyTable(Mapping):
     """op name -> op def dict; each JSON entry is parsed when first asked for."""
@@ -110,38 +105,6 @@ def lookup(op_type, module=None):
 
 def known_ops():
     return _table().keys()
-
-
-def is_stateful(op, module=None):
-    """Conservative: unknown ops and calls of stateful functions count as stateful."""
-    if op.type in EXTRA_SIDE_EFFECTS:
-        return True
-    if module is not None and op.type in module.functions:
-        return function_is_stateful(module, op.type)
-    d = lookup(op.type, module)
-    if d is None:
-        return True
-    if d.get("stateful"):
-        # StatefulPartitionedCall is only as stateful as its callee, but keeping it is safe.
-        return True
-    return False
-
-
-def function_is_stateful(module, name, _seen=None):
-    _seen = _seen if _seen is not None else set()
-    if name in _seen:
-        return False
-    _seen.add(name)
-    f = module.functions.get(name)
-    if f is None:
-        return True
-    for op in f.ops:
-        if op.type in module.functions:
-            if function_is_stateful(module, op.type, _seen):
-                return True
-        elif is_stateful(op, None):
-            return True
-    return False
 
 
 def _default_value(v):

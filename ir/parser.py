@@ -7,6 +7,7 @@ is read. Errors raise ParseError, whose str() is `file:line:col: error: message`
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
@@ -86,11 +87,13 @@ def _resolve_hex(vals, dt):
 
 
 class ParseError(Exception):
-    def __init__(self, message, filename="<input>", line=1, col=1):
+    """Malformed IR text; str() is `file:line:col: error: message`."""
+
+    def __init__(self, message: str, filename: str = "<input>", line: int = 1, col: int = 1) -> None:
         super().__init__(message)
         self.message, self.filename, self.line, self.col = message, filename, line, col
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.filename}:{self.line}:{self.col}: error: {self.message}"
 
 
@@ -1227,12 +1230,13 @@ def _tf_attrs(attrs):
     return out
 
 
-def parse_module(text, filename="<input>", line_offset=0):
+def parse_module(text: str, filename: str = "<input>", line_offset: int = 0) -> Module:
     """Parse a module (or a bare sequence of functions/items) from IR text."""
     return Parser(text, filename, line_offset).parse_module()
 
 
-def parse_type(text):
+def parse_type(text: str) -> Any:
+    """A type (`tensor<?x3xf32>`, `!quant.uniform<...>`, `bf16`, ...) from its text."""
     p = Parser(text)
     t = p.type()
     if not p.at_end():
@@ -1240,7 +1244,8 @@ def parse_type(text):
     return t
 
 
-def parse_attr(text):
+def parse_attr(text: str) -> Any:
+    """An attribute value from its text (see smopt.ir.attributes for the kinds)."""
     p = Parser(text)
     v = p.attr()
     if not p.at_end():

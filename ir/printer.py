@@ -17,12 +17,17 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
 from smopt.ir.core import Argument, ControlToken, OpResult
+
+if TYPE_CHECKING:
+    from smopt.ir.core import Function, Module
 
 _BARE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.$\-]*$")
 # An SSA name MLIR accepts after `%`.
@@ -91,11 +96,16 @@ class Printer:
     """`elide_constants_larger_than`: constants with more elements print as
     `dense_resource<__elided__>`. `elide_operands_larger_than`: operand, argument, result and
     type lists and list attributes longer than that print their first N entries and
-    `... K more`. Elided text is for reading; it does not parse back."""
+    `... K more`. Elided text is for reading; it does not parse back. `function_filter`:
+    dumps of some functions only (--print-ir-function), a predicate on function names (the
+    main graph is `__graph__`); the module then shows its header and those functions."""
 
-    def __init__(self, elide_constants_larger_than=None, elide_operands_larger_than=None):
+    def __init__(self, elide_constants_larger_than: int | None = None,
+                 elide_operands_larger_than: int | None = None,
+                 function_filter: Callable[[str], bool] | None = None) -> None:
         self.elide = elide_constants_larger_than
         self.elide_list = elide_operands_larger_than
+        self.function_filter = function_filter
 
     def _list(self, items):
         """Join printed list entries, eliding beyond `elide_operands_larger_than`."""
@@ -179,7 +189,10 @@ class Printer:
         return "[" + ", ".join(self._nested(sub, fmt) for sub in arr) + "]"
 
     # ---- module -----------------------------------------------------------------------
-    def module(self, m, out):
+    def module(self, m: Module, out: TextIO) -> None:
+        if self.function_filter is not None:
+            self._filtered_module(m, out, self.function_filter)
+            return
         head = "module"
         if m.attrs:
             head += " attributes " + self.attr_dict(m.attrs)
@@ -208,6 +221,17 @@ class Printer:
             blob = (f"__elided__ ({len(m.meta_graph)} bytes)" if self.elide is not None
                     else "0x" + m.meta_graph.hex().upper())
             out.write("  " + self.item("tf_saved_model.meta_graph", {"proto": blob}) + "\n")
+        out.write("}\n")
+
+    def _filtered_module(self, m: Module, out: TextIO, keep: Callable[[str], bool]) -> None:
+        """The module header and the functions `keep` selects, nothing else."""
+        head = "module"
+        if m.attrs:
+            head += " attributes " + self.attr_dict(m.attrs)
+        out.write(head + " {\n")
+        for f in ([m.graph] if m.graph is not None else []) + list(m.functions.values()):
+            if keep(f.name):
+                self.function(f, out)
         out.write("}\n")
 
     def item(self, kind, attrs):
@@ -337,13 +361,18 @@ class _Namer:
             raise
 
 
-def print_module(module, elide_constants_larger_than=None, elide_operands_larger_than=None):
+def print_module(module: Module, elide_constants_larger_than: int | None = None,
+                 elide_operands_larger_than: int | None = None,
+                 function_filter: Callable[[str], bool] | None = None) -> str:
+    """The module as text. `function_filter` (a predicate on function names; the main graph
+    is `__graph__`) prints the module header and the functions it selects only, for dumps."""
     out = io.StringIO()
-    Printer(elide_constants_larger_than, elide_operands_larger_than).module(module, out)
+    Printer(elide_constants_larger_than, elide_operands_larger_than, function_filter).module(module, out)
     return out.getvalue()
 
 
-def print_function(function, elide_constants_larger_than=None, elide_operands_larger_than=None):
+def print_function(function: Function, elide_constants_larger_than: int | None = None,
+                   elide_operands_larger_than: int | None = None) -> str:
     out = io.StringIO()
     Printer(elide_constants_larger_than, elide_operands_larger_than).function(function, out)
     return out.getvalue()

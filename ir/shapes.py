@@ -9,13 +9,14 @@ the cases covered; anything the table cannot decide is None (unknown), never a g
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeAlias
 
 import numpy as np
 
 from smopt.ir.attributes import DenseElements
-from smopt.ir.core import Op, OpResult
+from smopt.ir.core import Op, OpResult, Value
 
-Shape = "tuple[int, ...] | None"
+Shape: TypeAlias = "tuple[int, ...] | None"
 
 # Elementwise ops: the result has the (broadcast) shape of the inputs.
 UNARY = frozenset({
@@ -34,11 +35,11 @@ BINARY = frozenset({
 })
 
 
-def _shape(v) -> Shape:
+def _shape(v: Value) -> Shape:
     return getattr(v.type, "shape", None)
 
 
-def const_value(v) -> np.ndarray | None:
+def const_value(v: Value) -> np.ndarray | None:
     """The value of `v` when a Const (through Identity) produces it, else None."""
     seen = 0
     while isinstance(v, OpResult) and seen < 8:

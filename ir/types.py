@@ -6,6 +6,9 @@ The text spelling follows MLIR's TF dialect (`tensor<?x10xf32>`, `!tf_type.resou
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any, Union
+
 import ml_dtypes
 import numpy as np
 
@@ -15,33 +18,33 @@ class DType:
 
     __slots__ = ("name", "enum", "mlir", "np")
 
-    def __init__(self, name, enum, mlir, np_dtype):
+    def __init__(self, name: str, enum: int, mlir: str, np_dtype: Any) -> None:
         self.name = name
         self.enum = enum
         self.mlir = mlir
-        self.np = np.dtype(np_dtype) if np_dtype is not None else None
+        self.np: np.dtype | None = np.dtype(np_dtype) if np_dtype is not None else None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"DType({self.name})"
 
     @property
-    def is_float(self):
+    def is_float(self) -> bool:
         return self.name in ("float16", "bfloat16", "float32", "float64") or self.name.startswith("float8")
 
     @property
-    def is_integer(self):
+    def is_integer(self) -> bool:
         return self.np is not None and self.np.kind in "iu" and not self.name.startswith("q")
 
     @property
-    def is_quantized(self):
+    def is_quantized(self) -> bool:
         return self.name.startswith(("qint", "quint"))
 
     @property
-    def is_complex(self):
+    def is_complex(self) -> bool:
         return self.name.startswith("complex")
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> int | None:
         """Bytes per element, or None for strings/handles."""
         return self.np.itemsize if self.np is not None and self.np.kind != "O" else None
 
@@ -100,7 +103,7 @@ resource = BY_NAME["resource"]
 variant = BY_NAME["variant"]
 
 
-def dtype_from_enum(enum):
+def dtype_from_enum(enum: int) -> DType:
     try:
         return BY_ENUM[enum]
     except KeyError:
@@ -109,7 +112,7 @@ def dtype_from_enum(enum):
         raise ValueError(f"unknown DataType enum {enum}") from None
 
 
-def dtype_from_numpy(np_dtype):
+def dtype_from_numpy(np_dtype: Any) -> DType:
     np_dtype = np.dtype(np_dtype)
     if np_dtype.kind in "OSU":
         return string
@@ -128,48 +131,56 @@ class QuantizedType:
 
     __slots__ = ("storage", "expressed", "scale", "zero_point", "axis", "_hash")
 
-    def __init__(self, storage, expressed, scale, zero_point, axis=None):
+    def __init__(self, storage: DType, expressed: DType, scale: float | Iterable[float],
+                 zero_point: int | Iterable[int], axis: int | None = None) -> None:
         self.storage = storage
         self.expressed = expressed
+        self.scale: float | tuple[float, ...]
+        self.zero_point: int | tuple[int, ...]
         if axis is None:
-            self.scale, self.zero_point = float(scale), int(zero_point)
+            self.scale, self.zero_point = float(scale), int(zero_point)  # type: ignore[arg-type]
         else:
-            self.scale = tuple(float(s) for s in scale)
-            self.zero_point = tuple(int(z) for z in zero_point)
+            self.scale = tuple(float(s) for s in scale)  # type: ignore[union-attr]
+            self.zero_point = tuple(int(z) for z in zero_point)  # type: ignore[union-attr]
             if len(self.scale) != len(self.zero_point):
                 raise ValueError("per-axis scales and zero points differ in length")
         self.axis = axis
         self._hash = hash((storage.name, expressed.name, self.scale, self.zero_point, axis))
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, QuantizedType) and self.storage is other.storage
                 and self.expressed is other.expressed and self.scale == other.scale
                 and self.zero_point == other.zero_point and self.axis == other.axis)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return self._hash
 
     @property
-    def name(self):
+    def name(self) -> str:
         return "quantized"
 
     @property
-    def storage_range(self):
+    def storage_range(self) -> tuple[int, int]:
         info = np.iinfo(self.storage.np)
         return int(info.min), int(info.max)
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.axis is None:
-            params = f"{_fmt_scale(self.scale)}:{self.zero_point}"
+            params = f"{_fmt_scale(self.scale)}:{self.zero_point}"  # type: ignore[arg-type]
             return f"!quant.uniform<{self.storage.mlir}:{self.expressed.mlir}, {params}>"
-        params = ",".join(f"{_fmt_scale(s)}:{z}" for s, z in zip(self.scale, self.zero_point))
+        params = ",".join(f"{_fmt_scale(s)}:{z}"
+                          for s, z in zip(self.scale, self.zero_point))  # type: ignore[arg-type]
         return f"!quant.uniform<{self.storage.mlir}:{self.expressed.mlir}:{self.axis}, {{{params}}}>"
 
     __repr__ = __str__
 
 
-def _fmt_scale(x):
+def _fmt_scale(x: float) -> str:
     return repr(float(x))
+
+
+# The element type of a tensor: a TF dtype or a uniform-quantized type.
+Element = Union[DType, "QuantizedType"]
 
 
 class TensorType:
@@ -181,56 +192,57 @@ class TensorType:
 
     __slots__ = ("element", "shape", "subtypes", "_hash")
 
-    def __init__(self, element, shape=None, subtypes=()):
+    def __init__(self, element: Element, shape: Iterable[int | None] | None = None,
+                 subtypes: Iterable[TensorType] = ()) -> None:
         self.element = element
-        self.shape = None if shape is None else tuple(int(d) if d is not None and d >= 0 else -1 for d in shape)
+        self.shape: tuple[int, ...] | None = None if shape is None else tuple(int(d) if d is not None and d >= 0 else -1 for d in shape)
         self.subtypes = tuple(subtypes)
         self._hash = hash((id(element) if isinstance(element, DType) else element, self.shape, self.subtypes))
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, TensorType) and self.shape == other.shape
                 and self.element == other.element and self.subtypes == other.subtypes)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return self._hash
 
     @property
-    def dtype(self):
+    def dtype(self) -> DType:
         """The DType of stored values (the storage type for quantized tensors)."""
         return self.element.storage if isinstance(self.element, QuantizedType) else self.element
 
     @property
-    def rank(self):
+    def rank(self) -> int | None:
         return None if self.shape is None else len(self.shape)
 
     @property
-    def has_static_shape(self):
+    def has_static_shape(self) -> bool:
         return self.shape is not None and all(d >= 0 for d in self.shape)
 
     @property
-    def num_elements(self):
-        if not self.has_static_shape:
+    def num_elements(self) -> int | None:
+        if self.shape is None or not self.has_static_shape:
             return None
         n = 1
         for d in self.shape:
             n *= d
         return n
 
-    def with_element(self, element):
+    def with_element(self, element: Element) -> TensorType:
         subtypes = self.subtypes if element in (resource, variant) else ()
         return TensorType(element, self.shape, subtypes)
 
-    def with_shape(self, shape):
+    def with_shape(self, shape: Iterable[int | None] | None) -> TensorType:
         return TensorType(self.element, shape, self.subtypes)
 
-    def element_str(self):
+    def element_str(self) -> str:
         el = self.element
         s = str(el) if isinstance(el, QuantizedType) else el.mlir
         if self.subtypes:
             s += "<" + ", ".join(str(t) for t in self.subtypes) + ">"
         return s
 
-    def __str__(self):
+    def __str__(self) -> str:
         el = self.element_str()
         if self.shape is None:
             return f"tensor<*x{el}>"
@@ -244,14 +256,14 @@ class TensorType:
 class ControlType:
     """The type of control tokens: an op's 'has executed' output (TF's `^node` inputs)."""
 
-    _instance = None
+    _instance: ControlType | None = None
 
-    def __new__(cls):
+    def __new__(cls) -> ControlType:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "!tf_executor.control"
 
     __repr__ = __str__
@@ -260,13 +272,14 @@ class ControlType:
 CONTROL = ControlType()
 
 
-def tensor(element, shape=None, subtypes=()):
+def tensor(element: Element | str, shape: Iterable[int | None] | None = None,
+           subtypes: Iterable[TensorType] = ()) -> TensorType:
     if isinstance(element, str):
         element = BY_NAME[element]
     return TensorType(element, shape, subtypes)
 
 
-def shapes_compatible(a, b):
+def shapes_compatible(a: Sequence[int] | None, b: Sequence[int] | None) -> bool:
     """True when two shapes (None = unknown rank) can describe the same tensor."""
     if a is None or b is None:
         return True
@@ -275,7 +288,7 @@ def shapes_compatible(a, b):
     return all(x < 0 or y < 0 or x == y for x, y in zip(a, b))
 
 
-def types_compatible(a, b):
+def types_compatible(a: TensorType | ControlType, b: TensorType | ControlType) -> bool:
     """Same element type and compatible shapes (how calls and returns are checked)."""
     if isinstance(a, ControlType) or isinstance(b, ControlType):
         return a is b
@@ -288,18 +301,19 @@ class FunctionType:
 
     __slots__ = ("inputs", "results")
 
-    def __init__(self, inputs=(), results=()):
-        self.inputs = tuple(inputs)
-        self.results = tuple(results)
+    def __init__(self, inputs: Iterable[Any] = (), results: Iterable[Any] = ()) -> None:
+        # TensorType, ControlType (a function's control outputs), a nested FunctionType
+        self.inputs: tuple[Any, ...] = tuple(inputs)
+        self.results: tuple[Any, ...] = tuple(results)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, FunctionType) and self.inputs == other.inputs \
             and self.results == other.results
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(("function", self.inputs, self.results))
 
-    def __str__(self):
+    def __str__(self) -> str:
         ins = "(" + ", ".join(str(t) for t in self.inputs) + ")"
         if len(self.results) == 1 and not isinstance(self.results[0], FunctionType):
             return f"{ins} -> {self.results[0]}"

@@ -13,16 +13,24 @@ ir/shapes.py, operand shapes the op accepts and result shapes that agree with th
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from smopt.ir import opdefs
 from smopt.ir import shapes as S
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr, function_refs
 from smopt.ir.core import Argument, ControlToken, OpResult
 
+if TYPE_CHECKING:
+    from smopt.ir.core import Function, Module, Op
+
 
 class VerificationError(Exception):
-    def __init__(self, errors):
-        self.errors = errors
+    """The module is malformed: `errors` lists every problem, the message names the first."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = list(errors)
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(first + more)
@@ -32,7 +40,7 @@ def _op_msg(op, msg):
     return f"{op.location()}: error: 'tf.{op.type}' op {msg}"
 
 
-def verify_function(fn, module, errors):
+def verify_function(fn: Function, module: Module | None, errors: list[str]) -> None:
     where = "the graph" if fn.is_graph else f"@{fn.name}"
     defined = set(id(a) for a in fn.args)
     for a in fn.args:
@@ -200,7 +208,7 @@ def _quantized_twin(ttype, want):
     return isinstance(el, T.QuantizedType) and _QUANTIZED_STORAGE.get(want.name) == el.storage.name
 
 
-def verify_op_definition(op, module, errors):
+def verify_op_definition(op: Op, module: Module | None, errors: list[str]) -> None:
     """Check `op` against its TensorFlow op definition (see the module docstring)."""
     od = opdefs.lookup(op.type, module)
     if od is None:
@@ -243,9 +251,9 @@ def verify_op_definition(op, module, errors):
                                       f"give {S.shape_str(want)}"))
 
 
-def verify(module):
+def verify(module: Module) -> None:
     """Raise VerificationError (first problem in its message) if the module is malformed."""
-    errors = []
+    errors: list[str] = []
     for fn in module.all_functions():
         verify_function(fn, module, errors)
     for s in module.signatures.values():

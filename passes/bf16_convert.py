@@ -107,21 +107,20 @@ import numpy as np
 from smopt.ir import opdefs
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements, FuncAttr
+from smopt.ir.builder import Builder
 from smopt.ir.callgraph import GRAPH
 from smopt.ir.core import Op, OpResult
 
 from smopt.passes.numerics import bf16_policy as data
-from smopt.passes.analysis.effects import SideEffects
+from smopt.passes.analysis.traits import (CASE_OPS, IF_OPS, PLAIN_CALLS, VARIABLE_READS, VARIABLE_WRITES, WHILE_OPS,
+                                          SideEffects)
+from smopt.passes.analysis.variables import THROUGH_CONTROL_FLOW, ResourceAnalysis
 from smopt.passes.dce import dead_ops
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 F32, BF16 = T.float32, T.bfloat16
 SAVE_PREFIX = "__inference__traced_save_"
 RESTORE_PREFIX = "__inference__traced_restore_"
-_IF_OPS = {"If": ("then_branch", "else_branch"), "StatelessIf": ("then_branch", "else_branch")}
-_CASE_OPS = ("Case", "StatelessCase")
-_WHILE_OPS = ("While", "StatelessWhile")
-_PLAIN_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 
 
 def _is_tensor(v):
@@ -130,10 +129,6 @@ def _is_tensor(v):
 
 def _elem(v):
     return v.type.element if _is_tensor(v) else None
-
-
-def _is_resource(v):
-    return _is_tensor(v) and v.type.element is T.resource
 
 
 def _retype(v, dtype):
@@ -197,223 +192,27 @@ def _slot_type(attrs, slot):
     return v[j] if isinstance(v, list) and j < len(v) and isinstance(v[j], T.DType) else None
 
 
-class _UnionFind:
-    def __init__(self):
-        self.parent = {}
-
-    def find(self, x):
-        p = self.parent.setdefault(x, x)
-        while p != self.parent[p]:
-            self.parent[p] = self.parent[self.parent[p]]
-            p = self.parent[p]
-        self.parent[x] = p
-        return p
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-
-class _Resources:
-    """Which variable each resource value carries, and every op that touches it."""
-
-    def __init__(self, module):
-        self.module = module
-        self.uf = _UnionFind()
-        self.values = {}          # id -> resource Value
-        self.uses = []            # (op, function, value id, role) role: reader/writer/neutral/opaque
-        self.seeds = []           # (value id, Variable)
-        self.save_links = {}      # Variable path -> [(SaveV2 op, tensor index, [Identity ops])]
-        self.restore_links = {}   # Variable path -> [(RestoreV2 op, output index, [Identity ops])]
-        self.broken = set()       # Variable paths whose save/restore chain is not understood
-        self._build()
-
-    def _add(self, v):
-        self.values[id(v)] = v
-        return id(v)
-
-    def _bind(self, a, b):
-        if _is_resource(a) and _is_resource(b):
-            self.uf.union(self._add(a), self._add(b))
-
-    def _bind_call(self, operands, results, callee):
-        if callee is None or len(operands) != len(callee.args):
-            return False
-        for v, arg in zip(operands, callee.args):
-            self._bind(v, arg)
-        for r, ret in zip(results, callee.returns):
-            self._bind(r, ret)
-        return True
-
-    def _build(self):
-        m = self.module
-        by_node = {v.node_id: v for v in m.variables}
-        for fn in m.all_functions():
-            for a in fn.args:
-                if _is_resource(a):
-                    self._add(a)
-                    nid = a.attrs.get("tf_saved_model.bound_input")
-                    if isinstance(nid, int) and nid in by_node:
-                        self.seeds.append((id(a), by_node[nid]))
-            for op in fn.ops:
-                res_operands = [v for v in op.operands if _is_resource(v)]
-                for r in op.results:
-                    if _is_resource(r):
-                        self._add(r)
-                if op.type == "VarHandleOp":
-                    for r in op.results:
-                        self.uses.append((op, fn, id(r), "handle"))
-                if not res_operands:
-                    continue
-                if self._bind_op(op, fn):
-                    continue
-                role = ("reader" if op.type in data.VARIABLE_READERS else
-                        "writer" if op.type in data.VARIABLE_WRITERS else
-                        "neutral" if op.type in data.RESOURCE_NEUTRAL else "opaque")
-                for v in res_operands:
-                    self.uses.append((op, fn, self._add(v), role))
-        self._link_checkpoint_functions()
-
-    def _bind_op(self, op, fn):
-        """Bind handles passed through calls, control flow and Identity; False if `op` is
-        not such an op (or its callee is unknown)."""
-        m = self.module
-        if op.type in ("Identity", "IdentityN"):
-            for v, r in zip(op.operands, op.results):
-                self._bind(v, r)
-            return True
-        callee = op.callee
-        if callee is not None:
-            operands = op.operands[:-1] if op.type == "TPUPartitionedCall" else op.operands
-            return self._bind_call(operands, op.results, m.functions.get(callee))
-        if op.type in _IF_OPS or op.type in _CASE_OPS:
-            names = ([op.attrs.get(k) for k in _IF_OPS[op.type]] if op.type in _IF_OPS
-                     else list(op.attrs.get("branches") or []))
-            ok = bool(names)
-            for f in names:
-                ok &= isinstance(f, FuncAttr) and self._bind_call(op.operands[1:], op.results,
-                                                                  m.functions.get(f.name))
-            return ok
-        if op.type in _WHILE_OPS:
-            ok = True
-            for key in ("cond", "body"):
-                f = op.attrs.get(key)
-                g = m.functions.get(f.name) if isinstance(f, FuncAttr) else None
-                if g is None or len(g.args) != len(op.operands):
-                    ok = False
-                    continue
-                for v, a in zip(op.operands, g.args):
-                    self._bind(v, a)
-                if key == "body":
-                    for v, ret, r in zip(op.operands, g.returns, op.results):
-                        self._bind(v, ret)
-                        self._bind(v, r)
-            return ok
-        return False
-
-    def _link_checkpoint_functions(self):
-        m = self.module
-        by_key = {v.checkpoint_key: v for v in m.variables if v.checkpoint_key}
-        for name, fn in m.functions.items():
-            if not name.startswith((SAVE_PREFIX, RESTORE_PREFIX)):
-                continue
-            for op in fn.ops:
-                if op.type == "SaveV2" and len(op.operands) >= 3:
-                    keys = _const_array(op.operands[1])
-                    if keys is None:
-                        continue
-                    for i, (key, t) in enumerate(zip(keys.reshape(-1), op.operands[3:])):
-                        var = by_key.get(key.decode() if isinstance(key, bytes) else str(key))
-                        if var is None:
-                            continue
-                        chain, v = [], t
-                        while isinstance(v, OpResult) and v.op.type == "Identity":
-                            chain.append(v.op)
-                            v = v.op.operands[0]
-                        if isinstance(v, OpResult) and v.op.type == "ReadVariableOp":
-                            self.seeds.append((self._add(v.op.operands[0]), var))
-                            self.save_links.setdefault(var.path, []).append((op, i, chain))
-                        else:
-                            self.broken.add(var.path)
-                elif op.type == "RestoreV2" and len(op.operands) >= 2:
-                    keys = _const_array(op.operands[1])
-                    if keys is None:
-                        continue
-                    for i, (key, r) in enumerate(zip(keys.reshape(-1), op.results)):
-                        var = by_key.get(key.decode() if isinstance(key, bytes) else str(key))
-                        if var is None:
-                            continue
-                        chain, v = [], r
-                        while len(v.uses) == 1 and isinstance(v.uses[0][0], Op) \
-                                and v.uses[0][0].type == "Identity":
-                            chain.append(v.uses[0][0])
-                            v = v.uses[0][0].results[0]
-                        users = v.users()
-                        if len(users) == 1 and isinstance(users[0], Op) and users[0].type == "AssignVariableOp" \
-                                and len(users[0].operands) == 2 and users[0].operands[1] is v:
-                            self.seeds.append((self._add(users[0].operands[0]), var))
-                            self.restore_links.setdefault(var.path, []).append((op, i, chain))
-                        else:
-                            self.broken.add(var.path)
-
-    def components(self):
-        """Groups of variables that must change together, each with the handle classes that
-        carry them: [{'vars': [Variable], 'classes': [{'values', 'uses'}]}].
-
-        A handle class is a set of resource values that are the same handle (bound through
-        calls, control flow, Identity). One variable can reach the code through several
-        handles (Keras 3 exports save `variables/N` through a different VarHandleOp than the
-        one its functions capture, which holds `_all_variables/M`), so classes that share a
-        variable, and the variables they carry, form one component converted all or nothing."""
-        classes = {}
-        for vid in self.values:
-            classes.setdefault(self.uf.find(vid), {"values": [], "uses": [], "vars": {}})["values"].append(
-                self.values[vid])
-        for op, fn, vid, role in self.uses:
-            classes[self.uf.find(vid)]["uses"].append((op, fn, role))
-        comp = _UnionFind()
-        for vid, var in self.seeds:
-            root = self.uf.find(vid)
-            classes[root]["vars"][var.path] = var
-            comp.union(("var", var.path), ("cls", root))
-        groups = {}
-        for root, cls in classes.items():
-            if cls["vars"]:
-                groups.setdefault(comp.find(("cls", root)), {"vars": {}, "classes": []})["classes"].append(cls)
-        for cls in classes.values():
-            for path, var in cls["vars"].items():
-                groups[comp.find(("var", path))]["vars"][path] = var
-        order = {v.path: i for i, v in enumerate(self.module.variables)}
-        out = [{"vars": sorted(g["vars"].values(), key=lambda v: order.get(v.path, 0)), "classes": g["classes"]}
-               for g in groups.values()]
-        return sorted(out, key=lambda g: order.get(g["vars"][0].path, 0))
-
-
 @register
 class BF16Convert(Pass):
     name = "bf16-convert"
     title = "BFloat16Conversion"
     summary = "Convert float32 ops, constants and variables to bfloat16 (TPU functions or all)"
-    options = (
-        Option("scope", str, "tpu", "tpu: TPU functions and what they call; all: the whole model",
-               choices=("tpu", "all")),
-        Option("filterlist", "list[str]", [],
-               "op types that stay float32 (inputs cast to float32, outputs back to bfloat16)"),
-        Option("skip-safety-checks", bool, False,
-               "convert even if the model already contains bfloat16 ops"),
-        Option("keep-f32-ops", "list[str]", [],
-               "op types kept float32 besides the built-in list ('-Name' removes a built-in one)"),
-    )
-    statistics = (
-        ("num-ops-converted", "Number of ops whose float32 types became bfloat16"),
-        ("num-casts-inserted", "Number of Cast ops inserted"),
-        ("num-casts-folded", "Number of existing Cast ops removed as no-ops"),
-        ("num-constants-converted", "Number of bfloat16 constants made from float32 ones"),
-        ("num-variables-converted", "Number of variables stored as bfloat16"),
-        ("num-variables-kept", "Number of variables read in scope but kept float32 (cast after reads)"),
-        ("num-signatures-converted", "Number of internal functions with bfloat16 arguments or results"),
-    )
+    scope: str = option(
+        "tpu", "tpu: TPU functions and what they call; all: the whole model", choices=("tpu", "all"))
+    filterlist: list[str] = option(
+        [], "op types that stay float32 (inputs cast to float32, outputs back to bfloat16)")
+    skip_safety_checks: bool = option(False, "convert even if the model already contains bfloat16 ops")
+    keep_f32_ops: list[str] = option(
+        [], "op types kept float32 besides the built-in list ('-Name' removes a built-in one)")
+    statistics = {
+        "num-ops-converted": "Number of ops whose float32 types became bfloat16",
+        "num-casts-inserted": "Number of Cast ops inserted",
+        "num-casts-folded": "Number of existing Cast ops removed as no-ops",
+        "num-constants-converted": "Number of bfloat16 constants made from float32 ones",
+        "num-variables-converted": "Number of variables stored as bfloat16",
+        "num-variables-kept": "Number of variables read in scope but kept float32 (cast after reads)",
+        "num-signatures-converted": "Number of internal functions with bfloat16 arguments or results",
+    }
 
     # ---- driver -------------------------------------------------------------------------
     def run(self, module):
@@ -464,7 +263,7 @@ class BF16Convert(Pass):
     def _take_snapshot(self, fn):
         for op in fn.ops:
             self.snapshot[id(op)] = [_elem(v) for v in op.operands]
-            if op.type in data.VARIABLE_READERS and op.results:
+            if op.type in VARIABLE_READS and op.results:
                 self.snapshot_results[id(op)] = _elem(op.results[0])
         self.orig_results[id(fn)] = [_elem(v) for v in fn.returns]
 
@@ -483,7 +282,7 @@ class BF16Convert(Pass):
         ops, roots = set(), set()
         for fn in self._scoped_functions(module):
             for w in fn.ops:
-                body = w.attrs.get("body") if w.type in _WHILE_OPS else None
+                body = w.attrs.get("body") if w.type in WHILE_OPS else None
                 g = module.functions.get(body.name) if isinstance(body, FuncAttr) else None
                 if g is None:
                     continue
@@ -552,7 +351,7 @@ class BF16Convert(Pass):
             if not callers or any(c == GRAPH or c not in self.in_scope for c in callers):
                 continue
             sites = [s for c in callers for s in cg.g.edges[c, name]["sites"]]
-            if all(how == "call" or (how == "f" and op.type in _PLAIN_CALLS) for op, how in sites):
+            if all(how == "call" or (how == "f" and op.type in PLAIN_CALLS) for op, how in sites):
                 eligible.add(name)
         return [module.functions[n] for n in order], eligible
 
@@ -560,10 +359,10 @@ class BF16Convert(Pass):
     def _convert_variables(self, module):
         if not module.variables:
             return
-        res = _Resources(module)
+        res = ResourceAnalysis(module, THROUGH_CONTROL_FLOW)
         for comp in res.components():
-            vars_, classes = comp["vars"], comp["classes"]
-            uses = [u for c in classes for u in c["uses"]]
+            vars_, classes = comp.variables, comp.classes
+            uses = [u for c in classes for u in c.uses]
             if not any(role == "reader" and not fn.is_graph and fn.name in self.in_scope
                        and self._feeds_bf16(op.results[0]) for op, fn, role in uses):
                 continue  # every use computes in float32: no reason to round the values
@@ -597,18 +396,18 @@ class BF16Convert(Pass):
                     _retype(restore.results[i], BF16)
                     self._retype_chain(chain)
             for cls in classes:
-                for v in cls["values"]:
+                for v in cls.values:
                     if v.type.subtypes:
                         v.type = T.TensorType(v.type.element, v.type.shape,
                                               tuple(s.with_element(BF16) if s.element is F32 else s
                                                     for s in v.type.subtypes))
-                for op, _, role in cls["uses"]:
+                for op, _, role in cls.uses:
                     if role in ("handle", "reader", "writer"):
                         op.attrs["dtype"] = BF16
                     if role == "reader":
                         _retype(op.results[0], BF16)
                     elif role == "writer":
-                        self._require(op, data.VARIABLE_WRITERS[op.type], BF16)
+                        self._require(op, VARIABLE_WRITES[op.type], BF16)
 
     def _sink_into_reads(self, fn):
         """Data-movement ops between a variable read that became bfloat16 and the Casts to
@@ -618,7 +417,7 @@ class BF16Convert(Pass):
         for op in fn.ops:
             if id(op) not in self.snapshot or id(op) in self.dead:
                 continue
-            if op.type in data.VARIABLE_READERS:
+            if op.type in VARIABLE_READS:
                 if op.results and _elem(op.results[0]) is BF16 and self.snapshot_results.get(id(op)) is F32:
                     changed.add(id(op.results[0]))
                 continue
@@ -673,11 +472,11 @@ class BF16Convert(Pass):
         fns = self.module.functions
         if op.callee is not None:
             names, k = [op.callee], index
-        elif op.type in _IF_OPS:
-            names, k = [op.attrs.get(a) for a in _IF_OPS[op.type]], index - 1
-        elif op.type in _CASE_OPS:
+        elif op.type in IF_OPS:
+            names, k = [op.attrs.get(a) for a in IF_OPS[op.type]], index - 1
+        elif op.type in CASE_OPS:
             names, k = list(op.attrs.get("branches") or []), index - 1
-        elif op.type in _WHILE_OPS:
+        elif op.type in WHILE_OPS:
             names, k = [op.attrs.get("body"), op.attrs.get("cond")], index
         else:
             return []
@@ -739,7 +538,7 @@ class BF16Convert(Pass):
         def kind(v):
             if _elem(v) is BF16 or id(v) in assume_bf16 or id(v) in self.filtered_outputs:
                 return "bf16"
-            if _const_array(v) is not None or (isinstance(v, OpResult) and v.op.type in data.VARIABLE_READERS):
+            if _const_array(v) is not None or (isinstance(v, OpResult) and v.op.type in VARIABLE_READS):
                 return "neutral"
             return "tainted" if id(v) in tainted else "f32"
 
@@ -774,7 +573,7 @@ class BF16Convert(Pass):
         follows what the callee computes itself, the caller's values being float32 to it."""
         callee = op.callee
         if callee is not None:
-            if callee in self.converted_sigs and op.type in _PLAIN_CALLS + (callee,):
+            if callee in self.converted_sigs and op.type in PLAIN_CALLS + (callee,):
                 arg = self.module.functions[callee].args[index]
                 return arg.type.element is BF16
             return False
@@ -798,7 +597,7 @@ class _Rewriter:
         self.cache = {}           # (id(value), dtype name) -> value of that type
         self.inserted = set()     # ids of Cast ops this pass inserted
         self.twins = {}           # id(original Const op) -> its converted copy
-        self.arg_pos = 0
+        self.arg_casts = Builder.at_start(fn)   # casts of arguments: first, in creation order
         self.sig_changed = False
         self.tainted = set()      # ids of float32 values computed from kept ops (see _track)
 
@@ -911,12 +710,12 @@ class _Rewriter:
             return snap
         callee = op.callee
         if callee is not None:
-            if callee in p.converted_sigs and op.type in _PLAIN_CALLS + (callee,):
+            if callee in p.converted_sigs and op.type in PLAIN_CALLS + (callee,):
                 g = p.module.functions[callee]
                 for r, ret in zip(op.results, g.returns):
                     if _elem(r) is not _elem(ret) and _elem(ret) in (F32, BF16):
                         _retype(r, _elem(ret))
-                if op.type in _PLAIN_CALLS:
+                if op.type in PLAIN_CALLS:
                     op.attrs["Tin"] = [a.type.element for a in g.args]
                     op.attrs["Tout"] = [v.type.element for v in g.returns]
                 return [a.type.element for a in g.args]
@@ -962,7 +761,6 @@ class _Rewriter:
         return new
 
     def _const_twin(self, const, dtype):
-        fn = self.fn
         dense = const.attrs["value"]
         arr = np.asarray(dense.array).astype(np.float32).astype(dtype.np)
         if arr.size == 1:
@@ -972,32 +770,22 @@ class _Rewriter:
         attrs = dict(const.attrs)
         attrs.update(dtype=dtype, value=value)
         suffix = "/bf16" if dtype is BF16 else "/f32"
-        twin = Op("Const", (), [ttype], attrs, fn.unique_op_name(const.name + suffix),
-                  list(const.control_inputs), const.device)
-        fn.insert_after(const, twin)
+        twin = Builder.after(const).create("Const", (), [ttype], attrs, const.name + suffix,
+                                           control_inputs=list(const.control_inputs), device=const.device)
         twin_rec = _Twin(twin, const)
         self.twins[id(const)] = twin_rec
         self.p.bump("num-constants-converted")
         return twin.results[0]
 
     def _cast(self, v, dtype, base=None):
-        fn = self.fn
         if isinstance(v, OpResult):
             base = base or v.op.name + (f"_{v.index}" if v.index else "")
             device = v.op.device
         else:
             base, device = base or v.name, ""
-        name = fn.unique_op_name(base + ("/CastToBF16" if dtype is BF16 else "/CastToF32"))
-        cast = Op("Cast", [v], [T.TensorType(dtype, v.type.shape)], {"SrcT": v.type.element, "DstT": dtype},
-                  name, (), device)
-        if isinstance(v, OpResult):
-            fn.insert_after(v.op, cast)
-        elif self.arg_pos < len(fn.ops):
-            fn.insert_before(fn.ops[self.arg_pos], cast)
-            self.arg_pos += 1
-        else:
-            fn.append(cast)
-            self.arg_pos += 1
+        b = Builder.after(v.op) if isinstance(v, OpResult) else self.arg_casts
+        cast = b.create("Cast", [v], [T.TensorType(dtype, v.type.shape)], {"SrcT": v.type.element, "DstT": dtype},
+                        base + ("/CastToBF16" if dtype is BF16 else "/CastToF32"), device=device)
         self.inserted.add(id(cast))
         self.p.inserted_casts.add(id(cast))
         self.p.bump("num-casts-inserted")

@@ -25,9 +25,9 @@ import numpy as np
 
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements
-from smopt.ir.core import Op, make_const
+from smopt.ir.builder import Builder
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import FunctionPass, PassError, option, register
 
 
 def bf16_round(a):
@@ -36,48 +36,47 @@ def bf16_round(a):
 
 
 @register
-class Bf16Weights(Pass):
+class Bf16Weights(FunctionPass):
     name = "bf16-weights"
     title = "Bf16Weights"
     summary = "Store float32 weight constants as bfloat16 (a Cast back to float32 in front of their users)"
-    options = (
-        Option("min-elements", int, 1024, "only constants with at least this many elements"),
-        Option("weights", "list[str]", [], "only these constants, as function/node (empty: every candidate)"),
-    )
-    statistics = (("num-constants", "Number of float32 constants stored as bfloat16"),
-                  ("num-elements", "Number of elements in them"))
+    min_elements: int = option(1024, "only constants with at least this many elements")
+    weights: list[str] = option([], "only these constants, as function/node (empty: every candidate)")
+    statistics = {
+        "num-constants": "Number of float32 constants stored as bfloat16",
+        "num-elements": "Number of elements in them",
+    }
 
-    def run(self, module):
+    def initialize(self, module):
         if self.min_elements < 0:
             raise PassError(f"min-elements must be >= 0, got {self.min_elements}")
-        selected = set(self.weights)
-        for fn in module.functions.values():
-            for op in list(fn.ops):
-                if op.type != "Const" or op.operands or len(op.results) != 1:
-                    continue
-                dense = op.attrs.get("value")
-                if not isinstance(dense, DenseElements) or dense.type.element is not T.float32:
-                    continue
-                shape = dense.type.shape
-                if shape is None or len(shape) < 2 or dense.array.size < max(self.min_elements, 1):
-                    continue
-                if selected and f"{fn.name}/{op.name}" not in selected:
-                    continue
-                self._convert(fn, op, dense)
-                self.bump("num-constants")
-                self.bump("num-elements", dense.array.size)
+        self.selected = set(self.weights)
+
+    def run_on_function(self, fn):
+        for op in list(fn.ops):
+            if op.type != "Const" or op.operands or len(op.results) != 1:
+                continue
+            dense = op.attrs.get("value")
+            if not isinstance(dense, DenseElements) or dense.type.element is not T.float32:
+                continue
+            shape = dense.type.shape
+            if shape is None or len(shape) < 2 or dense.array.size < max(self.min_elements, 1):
+                continue
+            if self.selected and f"{fn.name}/{op.name}" not in self.selected:
+                continue
+            self._convert(fn, op, dense)
+            self.bump("num-constants")
+            self.bump("num-elements", dense.array.size)
 
     @staticmethod
     def _convert(fn, op, dense):
         name = op.name
-        low = make_const(np.asarray(dense.array, np.float32).astype(ml_dtypes.bfloat16), name + "/bf16",
-                         T.bfloat16)
-        low.device = op.device
-        fn.insert_before(op, low)
-        cast = Op("Cast", [low.results[0]], [dense.type], {"SrcT": T.bfloat16, "DstT": T.float32,
-                                                          "Truncate": False},
-                  name + "/cast", device=op.device)
-        fn.insert_before(op, cast)
+        b = Builder.before(op)
+        low = b.const(np.asarray(dense.array, np.float32).astype(ml_dtypes.bfloat16), name + "/bf16",
+                      T.bfloat16, device=op.device)
+        cast = b.create("Cast", [low.results[0]], [dense.type], {"SrcT": T.bfloat16, "DstT": T.float32,
+                                                                "Truncate": False},
+                        name + "/cast", device=op.device)
         op.results[0].replace_all_uses_with(cast.results[0])
         op.control.replace_all_uses_with(cast.control)
         for c in list(op.control_inputs):

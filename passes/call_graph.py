@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from smopt.passes.analysis.graphviz import call_graph_dot, function_marks
 from smopt.passes.framework.output import write_text
-from smopt.passes.framework.registry import Option, Pass, register
+from smopt.passes.framework.registry import Pass, option, register
 
 
 @register
@@ -19,8 +19,8 @@ class CallGraphPrinter(Pass):
     name = "call-graph"
     title = "CallGraphPrinter"
     summary = "Print the call graph as text or Graphviz DOT"
-    options = (Option("format", str, "text", "output format", choices=("text", "dot")),
-               Option("output", str, "-", "file to write, '-' for stderr"))
+    format: str = option("text", "output format", choices=("text", "dot"))
+    output: str = option("-", "file to write, '-' for stderr")
 
     def run(self, module):
         cg = module.call_graph()

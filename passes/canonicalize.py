@@ -11,14 +11,15 @@
   lose the edge; when it has a single dependent op (or a single control input) the
   dependents inherit its control inputs directly.
 The main graph is left alone (signatures fetch its nodes by name).
+Written as rewrite patterns (`smopt.ir.rewrite`) that the greedy driver applies to a fixpoint.
 """
 from __future__ import annotations
 
 from smopt.ir.core import Function, OpResult
+from smopt.ir.rewrite import RewritePattern, apply_patterns_greedily
 
-from smopt.passes.framework.registry import Pass, register
-
-_FORWARDING = ("Identity", "Snapshot", "StopGradient", "PreventGradient")
+from smopt.passes.analysis.traits import UNARY_FORWARDING
+from smopt.passes.framework.registry import FunctionPass, register
 
 
 def _covered_by_control_rets(fn):
@@ -38,7 +39,7 @@ def _forwarded_input(op, covered):
         if not (only_returned and not op.control.uses
                 and all(id(c.op) in covered for c in op.control_inputs)):
             return None
-    if op.type in _FORWARDING:
+    if op.type in UNARY_FORWARDING:
         pass
     elif op.type == "Cast" and op.attrs.get("SrcT") is op.attrs.get("DstT") is not None:
         pass
@@ -51,73 +52,92 @@ def _forwarded_input(op, covered):
 
 
 @register
-class Canonicalize(Pass):
+class Canonicalize(FunctionPass):
     name = "canonicalize"
     title = "Canonicalizer"
     summary = "Fold Identity chains and remove NoOps without control effect"
-    statistics = (("num-identities-folded", "Number of Identity-like ops folded"),
-                  ("num-noops-removed", "Number of NoOps removed"))
+    statistics = {
+        "num-identities-folded": "Number of Identity-like ops folded",
+        "num-noops-removed": "Number of NoOps removed",
+    }
 
-    def run(self, module):
-        for fn in module.functions.values():
-            changed = True
-            while changed:
-                changed = self._identities(fn) | self._noops(fn)
+    def initialize(self, module):
+        self.stages = [[FoldIdentity(), KeepIdentityForControlOutput()], [RemoveNoOp()]]
 
-    def _identities(self, fn):
-        folded, redirected = [], False
-        covered = _covered_by_control_rets(fn)
-        for op in fn.ops:
-            src = _forwarded_input(op, covered)
-            if src is None:
-                continue
-            if not isinstance(src, OpResult) and any(isinstance(u, Function) for u, _ in op.control.uses):
-                # A control output names it and an argument has no token to name instead: the
-                # op stays for its control output, its value users read the argument.
-                redirected |= bool(op.results[0].uses)
-                op.results[0].replace_all_uses_with(src)
-                continue
-            op.results[0].replace_all_uses_with(src)
-            if op.control.uses:
-                if isinstance(src, OpResult):
-                    op.control.replace_all_uses_with(src.op.control)
-                else:
-                    self._drop_control_uses(op)
-            folded.append(op)
-        if folded:
-            fn.remove_ops(folded)
-            self.bump("num-identities-folded", len(folded))
-        return bool(folded) or redirected
+    def run_on_function(self, fn):
+        # Identities first, then NoOps, each a walk per round (as before the patterns), so
+        # control edges move in the same order. Each round that changes anything erases an
+        # op or empties an Identity's uses: the loop ends without a cap.
+        result = apply_patterns_greedily(fn, self.stages, max_iterations=None)
+        for pattern, stat in (("FoldIdentity", "num-identities-folded"), ("RemoveNoOp", "num-noops-removed")):
+            if result.counts[pattern]:
+                self.bump(stat, result.counts[pattern])
 
-    @staticmethod
-    def _drop_control_uses(op):
-        for user, _ in list(op.control.uses):
-            if isinstance(user, Function):
-                return False
-            user.remove_control_input(op.control)
+
+class _IdentityPattern(RewritePattern):
+    def __init__(self):
+        self.op_types = tuple(sorted(UNARY_FORWARDING)) + ("Cast",)
+        self.covered = set()
+
+    def begin(self, function):
+        self.covered = _covered_by_control_rets(function)
+
+
+def _held_by_control_output(op):
+    return any(isinstance(u, Function) for u, _ in op.control.uses)
+
+
+class FoldIdentity(_IdentityPattern):
+    """Users of an Identity-like op read its input; its control users wait on the input's
+    producer (nothing, for an argument)."""
+
+    def match_and_rewrite(self, op, rewriter):
+        src = _forwarded_input(op, self.covered)
+        if src is None or (not isinstance(src, OpResult) and _held_by_control_output(op)):
+            return False
+        rewriter.replace_all_uses_with(op.results[0], src)
+        if op.control.uses:
+            if isinstance(src, OpResult):
+                rewriter.replace_all_uses_with(op.control, src.op.control)
+            else:
+                rewriter.drop_control_uses(op)
+        rewriter.erase_op(op)
         return True
 
-    def _noops(self, fn):
-        removed = []
-        for op in fn.ops:
-            if op.type != "NoOp" or op.results:
-                continue
-            users = op.control.uses
-            if any(isinstance(u, Function) for u, _ in users):
-                continue  # a control output of the function: its name is part of the contract
-            if not users:
-                pass
-            elif not op.control_inputs:
-                self._drop_control_uses(op)
-            elif len(users) == 1 or len(op.control_inputs) == 1:
-                for user, _ in list(users):
-                    user.remove_control_input(op.control)
-                    for c in op.control_inputs:
-                        user.add_control_input(c)
-            else:
-                continue
-            removed.append(op)
-        if removed:
-            fn.remove_ops(removed)
-            self.bump("num-noops-removed", len(removed))
-        return bool(removed)
+
+class KeepIdentityForControlOutput(_IdentityPattern):
+    """An Identity of an argument that a control output names stays for that output (an
+    argument has no token to name instead); its value users read the argument."""
+
+    def match_and_rewrite(self, op, rewriter):
+        src = _forwarded_input(op, self.covered)
+        if src is None or isinstance(src, OpResult) or not _held_by_control_output(op) \
+                or not op.results[0].uses:
+            return False
+        rewriter.replace_all_uses_with(op.results[0], src)
+        return True
+
+
+class RemoveNoOp(RewritePattern):
+    """A NoOp nothing depends on goes; one without control inputs takes its dependents'
+    edges with it; one with a single dependent or a single control input hands its control
+    inputs to its dependents. A function control output keeps it (its name is the contract)."""
+
+    op_types = ("NoOp",)
+
+    def match_and_rewrite(self, op, rewriter):
+        if op.results:
+            return False
+        users = op.control.uses
+        if _held_by_control_output(op):
+            return False
+        if not users:
+            pass
+        elif not op.control_inputs:
+            rewriter.drop_control_uses(op)
+        elif len(users) == 1 or len(op.control_inputs) == 1:
+            rewriter.forward_control_uses(op)
+        else:
+            return False
+        rewriter.erase_op(op)
+        return True

@@ -72,15 +72,15 @@ import networkx as nx
 from smopt.ir import types as T
 from smopt.ir.callgraph import reached_functions
 from smopt.ir.attributes import function_refs
+from smopt.ir.builder import Builder
 from smopt.ir.core import CALL_OPS, Function, OpResult
+from smopt.passes.analysis.traits import BRANCH_OPS, PLAIN_CALLS, WHILE_OPS
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.output import write_text
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 HOST = "/device:CPU:0"
 GPU = "/device:GPU:0"
-_IF_OPS = frozenset({"If", "StatelessIf", "Case", "StatelessCase"})
-_WHILE_OPS = frozenset({"While", "StatelessWhile"})
-_EXPANDABLE = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
 _HANDLE_DTYPES = frozenset({"resource", "variant"})
 _INF = float("inf")
 
@@ -194,7 +194,7 @@ class Model:
         if op.type == "TPUPartitionedCall":
             return "TPU call"
         m = self.module
-        if op.type in CALL_OPS or op.type in m.functions or op.type in _IF_OPS or op.type in _WHILE_OPS:
+        if op.type in CALL_OPS or op.type in m.functions or op.type in BRANCH_OPS or op.type in WHILE_OPS:
             for n in self.callees(op) or []:
                 why = self.function_host_reason(n)
                 if why:
@@ -271,7 +271,7 @@ class Model:
         for op in fn.ops:
             label = prefix + op.name
             callee = self.module.functions.get(op.callee) if op.callee else None
-            expandable = (callee is not None and (op.type in _EXPANDABLE or op.type in self.module.functions)
+            expandable = (callee is not None and (op.type in PLAIN_CALLS or op.type in self.module.functions)
                           and callee.name not in stack and callee.attrs.get("_XlaMustCompile") is not True
                           and op.attrs.get("_XlaMustCompile") is not True)
             if expandable:
@@ -308,6 +308,9 @@ class Model:
                 cost = self.costs.op_cost(op)
                 s = self.p.gpu_speedup
                 diff = cost * self.p.batch_size * (1.0 - 1.0 / s) / self.p.flops_per_byte
+                if not math.isfinite(diff):
+                    raise PassError(f"the cost of '{op.name}' overflows with batch-size={self.p.batch_size}, "
+                                    f"gpu-speedup={s:g} and flops-per-byte={self.p.flops_per_byte:g}")
                 u.penalty = int(math.ceil(diff)) if diff > 0 else -int(math.ceil(-diff))
             for v in op.operands:
                 self.use(env.get(id(v)), u.key, v.type)
@@ -327,30 +330,28 @@ class CpuGpuPlacement(Pass):
     name = "cpu-gpu-placement"
     title = "CpuGpuPlacement"
     summary = "Place a tabular model: host work on the CPU, dense compute on the GPU (min s-t cut)"
-    options = (
-        Option("batch-size", int, 32, "batch size assumed for dynamic dimensions"),
-        Option("report", str, "", "write the placement report as JSON to this file (default: text on stderr)"),
-        Option("host-table-bytes", int, 16 << 20,
-               "variables at least this large (embedding tables) stay in host memory"),
-        Option("gpu-speedup", float, 10.0, "how many times faster the GPU runs an op than the CPU "
-                                           "(T4 FP32 peak over 8 host cores, rounded down)"),
-        Option("flops-per-byte", float, 8.0,
-               "cost-model units (FLOPs) the host computes in the time one byte crosses PCIe "
-               "(~1e11 units/s over ~12 GB/s)"),
-        Option("transfer-overhead", int, 0, "fixed cost of one host<->device transfer, in bytes "
-                                            "(~10 us x 12 GB/s = 120000 prices latency)"),
-    )
-    statistics = (("num-gpu-ops", "Number of ops placed on the GPU"),
-                  ("num-cpu-ops", "Number of ops placed on the CPU"),
-                  ("num-transfers", "Number of values crossing between host and GPU"),
-                  ("num-repairs", "Number of repairs for cycles through the host"))
+    batch_size: int = option(32, "batch size assumed for dynamic dimensions")
+    report: str = option("", "write the placement report as JSON to this file (default: text on stderr)")
+    host_table_bytes: int = option(
+        16 << 20, "variables at least this large (embedding tables) stay in host memory")
+    gpu_speedup: float = option(
+        10.0, "how many times faster the GPU runs an op than the CPU "
+        "(T4 FP32 peak over 8 host cores, rounded down)")
+    flops_per_byte: float = option(
+        8.0, "cost-model units (FLOPs) the host computes in the time one byte crosses PCIe "
+        "(~1e11 units/s over ~12 GB/s)")
+    transfer_overhead: int = option(
+        0, "fixed cost of one host<->device transfer, in bytes "
+        "(~10 us x 12 GB/s = 120000 prices latency)")
+    statistics = {
+        "num-gpu-ops": "Number of ops placed on the GPU",
+        "num-cpu-ops": "Number of ops placed on the CPU",
+        "num-transfers": "Number of values crossing between host and GPU",
+        "num-repairs": "Number of repairs for cycles through the host",
+    }
 
     def run(self, module):
-        if self.batch_size < 1:
-            raise PassError(f"batch-size must be at least 1 (got {self.batch_size})")
-        if self.gpu_speedup <= 0 or self.flops_per_byte <= 0 or self.transfer_overhead < 0:
-            raise PassError("gpu-speedup and flops-per-byte must be positive and "
-                            "transfer-overhead not negative")
+        self._check_options()
         roots = _roots(module)
         if not roots:
             raise PassError("no function to place (the module has no signatures and no functions)")
@@ -362,6 +363,20 @@ class CpuGpuPlacement(Pass):
         result = solver.solve()
         self.apply(model, result)
         self.write_report(model, solver, result)
+
+    def _check_options(self):
+        """Every numeric option is a number the cost model can use (nan, inf, zero or negative
+        would be a crash or a meaningless placement): one line naming the option."""
+        if self.batch_size < 1:
+            raise PassError(f"batch-size must be at least 1 (got {self.batch_size})")
+        for name, value in (("gpu-speedup", self.gpu_speedup), ("flops-per-byte", self.flops_per_byte)):
+            # a reciprocal that overflows (a subnormal value) is as unusable as zero
+            if not (math.isfinite(value) and value > 0 and math.isfinite(1.0 / value)):
+                raise PassError(f"option {name} must be a positive finite number (got {value:g})")
+        for name, value in (("transfer-overhead", self.transfer_overhead),
+                            ("host-table-bytes", self.host_table_bytes)):
+            if value < 0:
+                raise PassError(f"option {name} must not be negative (got {value})")
 
     # ---- applying ---------------------------------------------------------------------------
     def apply(self, model, result):
@@ -417,10 +432,7 @@ class CpuGpuPlacement(Pass):
         self.bump("num-repairs", len(result["repairs"]))
 
     def _split_const(self, op, users, model, side):
-        from smopt.ir.core import clone_op
-        fn = op.parent
-        copy = clone_op(op, {}, op.name + "/gpu")
-        fn.insert_after(op, copy, uniquify=True)
+        copy = Builder.after(op).clone(op, {}, op.name + "/gpu")
         op.device, copy.device = HOST, GPU
         for user, idx in list(op.results[0].uses):
             if not isinstance(user, Function) and _use_sides(model, side, user, idx) == {"gpu"}:
@@ -452,10 +464,8 @@ class CpuGpuPlacement(Pass):
             "repairs": result["repairs"],
         }
         if self.report:
-            try:
-                with open(self.report, "w") as f:
-                    json.dump(rep, f, indent=1, sort_keys=False)
-                    f.write("\n")
+            try:   # report=- is stderr, as for the other passes' output options
+                write_text(self.report, json.dumps(rep, indent=1, sort_keys=False) + "\n")
             except OSError as e:
                 raise PassError(f"cannot write the placement report '{self.report}': {e.strerror}") from None
         else:

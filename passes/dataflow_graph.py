@@ -11,15 +11,16 @@ xla-cluster outlines, `_XlaMustCompile`; ops marked `_XlaCluster`), TPU function
 `_tpu_replicate`) and TPU call stubs. With `expand` (default) the group of such a call
 shows the callee's ops, wired to the caller's values. Types and devices are tooltips.
 
-`function`: the function's name (`@f` or `f`; `graph` for the main graph); empty: the first
-signature's entry function. Analysis only: the IR is unchanged; the text goes to stderr
-unless output=PATH is given, as with call-graph.
+`function`: the function's name (`@f` or `f`; `graph` or `__graph__` for the main graph);
+empty: the first signature's entry function. Analysis only: the IR is unchanged; the text
+goes to stderr unless output=PATH is given, as with call-graph. Statistics count the nodes,
+edges and groups drawn.
 """
 from __future__ import annotations
 
-from smopt.passes.analysis.graphviz import dataflow_dot, resolve_function
+from smopt.passes.analysis.graphviz import DataflowGraph, resolve_function
 from smopt.passes.framework.output import write_text
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 
 @register
@@ -27,12 +28,16 @@ class DataflowGraphPrinter(Pass):
     name = "dataflow-graph"
     title = "DataflowGraphPrinter"
     summary = "Print one function's dataflow as Graphviz DOT (XLA clusters, devices, TPU calls grouped)"
-    options = (Option("function", str, "", "the function (empty: the first signature's entry; "
-                                           "'graph': the main graph)"),
-               Option("format", str, "dot", "output format", choices=("dot",)),
-               Option("expand", bool, True, "show the ops of called XLA clusters, TPU functions "
-                                            "and stubs inside their group"),
-               Option("output", str, "-", "file to write, '-' for stderr"))
+    function: str = option("", "the function (empty: the first signature's entry; 'graph': the main graph)")
+    format: str = option("dot", "output format", choices=("dot",))
+    expand: bool = option(True, "show the ops of called XLA clusters, TPU functions and stubs "
+                                "inside their group")
+    output: str = option("-", "file to write, '-' for stderr")
+    statistics = {
+        "num-nodes": "Number of nodes drawn (ops, arguments, the return)",
+        "num-edges": "Number of data and control edges drawn",
+        "num-groups": "Number of XLA cluster, TPU function and TPU call stub groups drawn",
+    }
 
     def run(self, module):
         fn = resolve_function(module, self.function)
@@ -41,7 +46,12 @@ class DataflowGraphPrinter(Pass):
                 raise PassError(f"no function @{self.function.lstrip('@')} in the module")
             raise PassError("the module has no signature and no main graph: name a function "
                             "with function=NAME")
-        write_text(self.output, dataflow_dot(module, fn, self.expand))
+        graph = DataflowGraph(module, fn, self.expand)
+        text = graph.render()
+        self.bump("num-nodes", len(graph.nodes))
+        self.bump("num-edges", len(graph.edges))
+        self.bump("num-groups", len(graph.groups))
+        write_text(self.output, text)
 
 
 __all__ = ["DataflowGraphPrinter"]

@@ -24,9 +24,9 @@ What TensorFlow's quantizer does with `freeze_all_variables` (its default) and w
    function-valued attributes keep their signatures). If afterwards every variable of the
    module is frozen, no library function outside the checkpoint functions touches a handle,
    and the checkpoint holds nothing but these variables (every `SaveV2` tensor name is a
-   variable's key or `_CHECKPOINTABLE_OBJECT_GRAPH`; a lookup table or other saveable keeps
-   the model stateful), the model becomes stateless: the variables, their `VarHandleOp`s and
-   initializers in the main graph, the save/restore calls, the checkpoint functions and the
+   variable's key or `_CHECKPOINTABLE_OBJECT_GRAPH`: a saveable such as a MutableHashTable
+   keeps them; static lookup tables, which their initializers rebuild at load, do not), the
+   variables go: the variables, their `VarHandleOp`s and initializers in the main graph, the save/restore calls, the checkpoint functions and the
    saver's filename placeholder go. Export then prunes the object graph's variable nodes,
    writes a checkpoint holding only the object graph and leaves out the `saver_def` (TF
    Serving skips the restore without one; `tf.saved_model.load` still finds `variables/`).
@@ -39,23 +39,14 @@ from __future__ import annotations
 import numpy as np
 
 from smopt.ir import types as T
-from smopt.ir.attributes import FuncAttr
-from smopt.ir.core import CALL_OPS, Op, OpResult, make_const
+from smopt.ir.builder import Builder
+from smopt.ir.callgraph import call_sites
+from smopt.ir.core import Op, OpResult
 
-from smopt.passes.analysis.variables import VariableAnalysis, _const_strings, _is_resource
-from smopt.passes.framework.registry import Option, Pass, register
+from smopt.passes.analysis.variables import VariableAnalysis, checkpoint_functions, is_resource, saved_keys
+from smopt.passes.framework.registry import Pass, option, register
 
-_CHECKPOINT_OPS = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints"})
 _OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
-
-
-def checkpoint_functions(module):
-    """Names of the functions that save or restore the checkpoint (TF2's `_traced_save/restore`)."""
-    return {name for name, fn in module.functions.items() if any(op.type in _CHECKPOINT_OPS for op in fn.ops)}
-
-
-def _const_names(op):
-    return _const_strings(op.operands[1]) if len(op.operands) > 1 else None
 
 
 @register
@@ -63,13 +54,15 @@ class FreezeVariables(Pass):
     name = "freeze-variables"
     title = "FreezeVariables"
     summary = "Replace reads of read-only variables by constants and drop variables nothing reads"
-    options = (Option("drop-unused", bool, True,
-                      "remove dead captured arguments and, when the model becomes stateless, the "
-                      "variables and checkpoint functions"),)
-    statistics = (("num-frozen-reads", "Number of variable reads replaced by constants"),
-                  ("num-frozen-variables", "Number of variables whose reads became constants"),
-                  ("num-removed-arguments", "Number of dead resource arguments removed"),
-                  ("num-dropped-variables", "Number of variables removed from the model"))
+    drop_unused: bool = option(
+        True, "remove dead captured arguments and, when the model becomes stateless, the "
+        "variables and checkpoint functions")
+    statistics = {
+        "num-frozen-reads": "Number of variable reads replaced by constants",
+        "num-frozen-variables": "Number of variables whose reads became constants",
+        "num-removed-arguments": "Number of dead resource arguments removed",
+        "num-dropped-variables": "Number of variables removed from the model",
+    }
 
     def run(self, module):
         if not module.variables:
@@ -120,24 +113,25 @@ class FreezeVariables(Pass):
                 fn = user.parent
                 if fn.is_graph or fn.name in self.ckpt:
                     continue
+                b = Builder.before(user)
+                frozen = user.name + "/frozen"
                 if user.type == "ReadVariableOp":
-                    self._replace(user, make_const(value, user.name, user.results[0].type.element))
+                    self._replace(user, b.const(value, frozen, user.results[0].type.element))
                 elif user.type in ("ResourceGather", "ResourceGatherNd"):
-                    self._freeze_gather(user, value, element)
+                    self._freeze_gather(b, user, value, element)
                 elif user.type == "VarIsInitializedOp":
-                    self._replace(user, make_const(np.array(True), user.name))
+                    self._replace(user, b.const(np.array(True), frozen))
                 elif user.type == "VariableShape":
                     out = user.attrs.get("out_type", T.int32)
-                    self._replace(user, make_const(np.array(value.shape, dtype=out.np), user.name))
+                    self._replace(user, b.const(np.array(value.shape, dtype=out.np), frozen))
                 elif user.type == "DisableCopyOnRead" and not user.control.uses:
                     user.erase()
 
     def _replace(self, old, new):
-        """Put `new` where `old` is: same name, control inputs, result and control users."""
+        """`new` (just made before `old`) takes `old`'s place: name, control inputs, result
+        and control users."""
         fn = old.parent
         name = old.name
-        new.name = name + "/frozen"
-        fn.insert_before(old, new)
         for c in old.control_inputs:
             new.add_control_input(c)
         if old.results:
@@ -152,54 +146,35 @@ class FreezeVariables(Pass):
         fn.rename_op(new, name)
         self.bump("num-frozen-reads")
 
-    def _freeze_gather(self, op, value, element):
-        fn = op.parent
-        params = make_const(value, op.name + "/frozen_params", element)
-        fn.insert_before(op, params)
+    def _freeze_gather(self, b, op, value, element):
+        params = b.const(value, op.name + "/frozen_params", element)
         tind = op.attrs.get("Tindices", T.int32)
         if op.type == "ResourceGather":
-            axis = make_const(np.array(0, dtype=np.int32), op.name + "/axis")
-            fn.insert_before(op, axis)
+            axis = b.const(np.array(0, dtype=np.int32), op.name + "/axis")
             attrs = {"Tparams": params.result.type.dtype, "Tindices": tind, "Taxis": T.int32,
                      "batch_dims": op.attrs.get("batch_dims", 0)}
-            new = Op("GatherV2", [params.result, op.operands[1], axis.result], [op.results[0].type],
-                     attrs, op.name)
+            new = b.create("GatherV2", [params.result, op.operands[1], axis.result], [op.results[0].type],
+                           attrs, op.name + "/frozen")
         else:
-            new = Op("GatherNd", [params.result, op.operands[1]], [op.results[0].type],
-                     {"Tparams": params.result.type.dtype, "Tindices": tind}, op.name)
+            new = b.create("GatherNd", [params.result, op.operands[1]], [op.results[0].type],
+                           {"Tparams": params.result.type.dtype, "Tindices": tind}, op.name + "/frozen")
         self._replace(op, new)
 
     # ---- dead arguments -----------------------------------------------------------------
-    def _call_sites(self):
-        """function name -> [call op], or None for functions referenced other than by calls."""
-        sites = {name: [] for name in self.module.functions}
-        for fn in self.module.all_functions():
-            for op in fn.ops:
-                if op.type in sites:
-                    sites[op.type].append(op)
-                for key, val in op.attrs.items():
-                    for name in _func_names(val):
-                        if name not in sites or sites[name] is None:
-                            continue
-                        if key == "f" and op.type in CALL_OPS and op.type != "TPUPartitionedCall":
-                            sites[name].append(op)
-                        else:
-                            sites[name] = None
-        return sites
-
     def _remove_dead_arguments(self, frozen_paths):
         by_node = {v.node_id: v.path for v in self.module.variables}
         changed = True
         while changed:
             changed = False
-            sites = self._call_sites()
+            # TPUPartitionedCall passes a device ordinal after the arguments: not a plain call site
+            sites = call_sites(self.module, ("PartitionedCall", "StatefulPartitionedCall"))
             for name, fn in self.module.functions.items():
                 if name in self.ckpt:
                     continue
                 calls = sites.get(name)
                 exported = bool(fn.attrs.get("tf_saved_model.exported"))
                 for arg in reversed(list(fn.args)):
-                    if arg.uses or not _is_resource(arg) or calls is None:
+                    if arg.uses or not is_resource(arg) or calls is None:
                         continue
                     bound = arg.attrs.get("tf_saved_model.bound_input")
                     if bound is not None:
@@ -222,11 +197,9 @@ class FreezeVariables(Pass):
             return False
         keys = {v.checkpoint_key for v in m.variables} | {_OBJECT_GRAPH_KEY}
         for name in self.ckpt:
-            for op in m.functions[name].ops:
-                if op.type == "SaveV2":
-                    names = _const_names(op)
-                    if names is None or any(n not in keys for n in names):
-                        return False
+            names = saved_keys(m.functions[name])
+            if names is None or any(n not in keys for n in names):
+                return False
         # Only the main graph and the checkpoint functions may still touch variables: in the
         # graph, every user of a VarHandleOp's handle is dropped with it (initializers, the
         # save/restore calls). A handle a library function still holds -- a capture, or one
@@ -235,7 +208,10 @@ class FreezeVariables(Pass):
         for name, fn in m.functions.items():
             if name in self.ckpt:
                 continue
-            if any(_is_resource(a) and a.attrs.get("tf_saved_model.bound_input") is not None for a in fn.args):
+            # A captured variable handle keeps it; other captured resources (lookup tables,
+            # restored by their own initializers, not by the checkpoint) do not.
+            if any(is_resource(a) and m.variable_by_node(a.attrs.get("tf_saved_model.bound_input")) is not None
+                   for a in fn.args if a.attrs.get("tf_saved_model.bound_input") is not None):
                 return False
             if any(_is_variable_op(op.type) for op in fn.ops):
                 return False
@@ -279,17 +255,6 @@ def _is_variable_op(op_type):
                                                                                    "DisableCopyOnRead")
 
 
-def _func_names(val):
-    if isinstance(val, FuncAttr):
-        yield val.name
-    elif isinstance(val, (list, tuple)):
-        for x in val:
-            yield from _func_names(x)
-    elif isinstance(val, dict):
-        for x in val.values():
-            yield from _func_names(x)
-
-
 def _drop_call_operand(call, index):
     ops = list(call.operands)
     del ops[index]
@@ -302,4 +267,4 @@ def _drop_call_operand(call, index):
         call.attrs["_read_only_resource_inputs"] = [i - (i > index) for i in ro if i != index]
 
 
-__all__ = ["FreezeVariables", "checkpoint_functions"]
+__all__ = ["FreezeVariables"]

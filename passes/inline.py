@@ -13,11 +13,11 @@ alias, which TPU conversion selects by name (unless inline-aliased=true).
 """
 from __future__ import annotations
 
-from smopt.ir.core import Op, OpResult, clone_op
+from smopt.ir.builder import Builder
+from smopt.ir.core import OpResult
 
-from smopt.passes.framework.registry import Option, Pass, register
-
-_INLINABLE = ("PartitionedCall", "StatefulPartitionedCall")
+from smopt.passes.analysis.traits import PLAIN_CALLS
+from smopt.passes.framework.registry import Pass, option, register
 
 
 def inline_call(call, callee):
@@ -27,9 +27,9 @@ def inline_call(call, callee):
     cloned = []
     cloned_ids = set()
     prefix = call.name + "/"
+    b = Builder.before(call)
     for op in callee.ops:
-        new = clone_op(op, vmap, prefix + op.name)
-        fn.insert_before(call, new, uniquify=True)
+        new = b.clone(op, vmap, prefix + op.name)
         cloned.append(new)
         cloned_ids.add(id(new))
     for new in cloned:
@@ -41,16 +41,13 @@ def inline_call(call, callee):
     for r, ret in zip(call.results, callee.returns):
         r.replace_all_uses_with(vmap[ret])
     if call.control.uses:
-        done = Op("NoOp", name=call.name)
         deps = [vmap[t] for _, t in callee.control_rets]
         deps += [vmap[v].op.control for v in callee.returns
                  if isinstance(vmap[v], OpResult) and id(vmap[v].op) in cloned_ids]
         if not deps:
             deps = list(call.control_inputs)
-        for d in deps:
-            done.add_control_input(d)
+        done = b.create("NoOp", name=call.name, control_inputs=deps)
         call.control.replace_all_uses_with(done.control)
-        fn.insert_before(call, done, uniquify=True)
         call.erase()
         fn.rename_op(done, call.name)  # dependents keep waiting on a node of the call's name
         cloned.append(done)
@@ -64,12 +61,12 @@ class Inline(Pass):
     name = "inline"
     title = "Inliner"
     summary = "Inline PartitionedCall/StatefulPartitionedCall callees"
-    options = (Option("max-depth", int, 8, "rounds of inlining (calls exposed by inlining count as deeper)"),
-               Option("respect-noinline", bool, True, "do not inline callees with _noinline=true"),
-               Option("inline-xla", bool, False, "also inline callees with _XlaMustCompile=true"),
-               Option("inline-aliased", bool, False,
-                      "also inline functions that carry a function alias (their identity is a contract)"))
-    statistics = (("num-inlined", "Number of call sites inlined"),)
+    max_depth: int = option(8, "rounds of inlining (calls exposed by inlining count as deeper)")
+    respect_noinline: bool = option(True, "do not inline callees with _noinline=true")
+    inline_xla: bool = option(False, "also inline callees with _XlaMustCompile=true")
+    inline_aliased: bool = option(
+        False, "also inline functions that carry a function alias (their identity is a contract)")
+    statistics = {"num-inlined": "Number of call sites inlined"}
 
     def _inlinable(self, callee, recursive, aliased):
         if callee is None or callee.name in recursive:
@@ -89,7 +86,7 @@ class Inline(Pass):
             sites = []
             for fn in module.functions.values():
                 for op in fn.ops:
-                    if (op.type in _INLINABLE or op.type in module.functions) and op.callee:
+                    if (op.type in PLAIN_CALLS or op.type in module.functions) and op.callee:
                         callee = module.functions.get(op.callee)
                         if callee is not fn and self._inlinable(callee, recursive, aliased):
                             sites.append((op, callee))

@@ -51,7 +51,7 @@ class MergeFunctions(Pass):
     name = "merge-functions"
     title = "MergeFunctions"
     summary = "Merge functions whose bodies are identical"
-    statistics = (("num-merged", "Number of functions merged into an identical one"),)
+    statistics = {"num-merged": "Number of functions merged into an identical one"}
 
     def run(self, module):
         while self._merge_once(module):

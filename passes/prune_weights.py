@@ -42,9 +42,9 @@ import numpy as np
 
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements
-from smopt.ir.core import Op, make_const
+from smopt.ir.builder import Builder
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 
 def prune_array(a, sparsity, block=1):
@@ -95,27 +95,26 @@ class PruneWeights(Pass):
     name = "prune-weights"
     title = "PruneWeights"
     summary = "Magnitude-prune large float weights (variables and constants) to a target sparsity"
-    options = (
-        Option("sparsity", float, 0.5, "fraction of each weight's entries set to zero, in [0, 1)"),
-        Option("min-elements", int, 1024, "only weights with at least this many elements"),
-        Option("block", int, 1, "prune blocks of this many consecutive entries along the last dimension"),
-        Option("storage", str, "auto", "constants: dense (zeros kept), sparse (SparseToDense), or auto "
-                                       "(sparse where smaller); variables always stay dense",
-               choices=("auto", "dense", "sparse")),
-        Option("exclude", "list[str]", [], "regexes (re.search) of variable paths / node names to leave alone"),
-        Option("weights", "list[str]", [], "only these weights: variable paths, or function/node of "
-                                           "constants (empty: every candidate)"),
-    )
-    statistics = (
-        ("num-weights-pruned", "Number of weights pruned (variables and constants)"),
-        ("num-variables-pruned", "Number of variables pruned"),
-        ("num-constants-pruned", "Number of constants pruned"),
-        ("num-constants-sparse", "Number of pruned constants stored as SparseToDense"),
-        ("num-elements", "Number of elements in the pruned weights"),
-        ("num-elements-zero", "Number of those elements that are zero after pruning"),
-        ("sparsity-permille", "Achieved sparsity of the pruned weights, in per mille"),
-        ("num-variables-unreadable", "Number of candidate variables without a value to read (IR text)"),
-    )
+    sparsity: float = option(0.5, "fraction of each weight's entries set to zero, in [0, 1)")
+    min_elements: int = option(1024, "only weights with at least this many elements")
+    block: int = option(1, "prune blocks of this many consecutive entries along the last dimension")
+    storage: str = option(
+        "auto", "constants: dense (zeros kept), sparse (SparseToDense), or auto "
+        "(sparse where smaller); variables always stay dense", choices=("auto", "dense", "sparse"))
+    exclude: list[str] = option([], "regexes (re.search) of variable paths / node names to leave alone")
+    weights: list[str] = option(
+        [], "only these weights: variable paths, or function/node of "
+        "constants (empty: every candidate)")
+    statistics = {
+        "num-weights-pruned": "Number of weights pruned (variables and constants)",
+        "num-variables-pruned": "Number of variables pruned",
+        "num-constants-pruned": "Number of constants pruned",
+        "num-constants-sparse": "Number of pruned constants stored as SparseToDense",
+        "num-elements": "Number of elements in the pruned weights",
+        "num-elements-zero": "Number of those elements that are zero after pruning",
+        "sparsity-permille": "Achieved sparsity of the pruned weights, in per mille",
+        "num-variables-unreadable": "Number of candidate variables without a value to read (IR text)",
+    }
 
     def __init__(self, **values):
         super().__init__(**values)
@@ -200,16 +199,14 @@ class PruneWeights(Pass):
         idx = np.argwhere(pruned != 0).astype(np.int32)          # row-major: sorted, unique
         vals = pruned[tuple(idx.T)] if idx.size else np.zeros((0,), pruned.dtype)
         name = op.name
-        consts = [make_const(idx, f"{name}/indices"),
-                  make_const(np.asarray(pruned.shape, np.int32), f"{name}/shape"),
-                  make_const(vals.astype(pruned.dtype), f"{name}/values", ttype.dtype),
-                  make_const(np.zeros((), pruned.dtype), f"{name}/default", ttype.dtype)]
-        for c in consts:
-            fn.insert_before(op, c)
-        sd = Op("SparseToDense", [c.results[0] for c in consts], [ttype],
-                {"T": ttype.dtype, "Tindices": T.int32, "validate_indices": True}, name + "/sparse",
-                device=op.device)
-        fn.insert_before(op, sd)
+        b = Builder.before(op)
+        consts = [b.const(idx, f"{name}/indices"),
+                  b.const(np.asarray(pruned.shape, np.int32), f"{name}/shape"),
+                  b.const(vals.astype(pruned.dtype), f"{name}/values", ttype.dtype),
+                  b.const(np.zeros((), pruned.dtype), f"{name}/default", ttype.dtype)]
+        sd = b.create("SparseToDense", [c.results[0] for c in consts], [ttype],
+                      {"T": ttype.dtype, "Tindices": T.int32, "validate_indices": True}, name + "/sparse",
+                      device=op.device)
         op.results[0].replace_all_uses_with(sd.results[0])
         op.control.replace_all_uses_with(sd.control)
         for c in list(op.control_inputs):

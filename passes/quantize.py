@@ -13,7 +13,7 @@ for the arithmetic and the choice of CPU kernels.
 
 - weights: symmetric int8, per output channel (per-channel=true) or per tensor. A variable
   becomes an int8 variable (its checkpoint shrinks 4x) when the pass can follow every use of
-  its handle (quantize_variables.py); otherwise the consumer gets an int8 constant copy.
+  its handle (passes/analysis/variables.py); otherwise the consumer gets an int8 constant copy.
   Constant weights become int8 constants. The IR shows the scales on the int8 values' types:
   `tensor<3x3x3x32x!quant.uniform<i8:f32:3, {...}>>`; export writes their storage type (int8).
   Where the activation is never negative (Relu, Relu6, Softmax, ... possibly through pooling
@@ -43,11 +43,14 @@ import numpy as np
 
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements
+from smopt.ir.callgraph import reached_functions
+from smopt.ir.builder import Builder
 from smopt.ir.core import Op, OpResult
 
 from smopt.passes.numerics import quantize_lowering as L
-from smopt.passes.analysis.variables import VariableAnalysis, float_uses, trace_identity
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.analysis.traits import IDENTITY, trace_forwarding
+from smopt.passes.analysis.variables import VariableAnalysis, float_uses
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 QUANTIZABLE = ("MatMul", "Conv2D", "DepthwiseConv2dNative", "BatchMatMul", "BatchMatMulV2",
                "BatchMatMulV3", "Einsum")
@@ -83,7 +86,7 @@ def weight_source(op):
     """The Const/ReadVariableOp op behind `op`'s weight operand, or None."""
     if len(op.operands) < 2:
         return None
-    w = trace_identity(op.operands[1])
+    w = trace_forwarding(op.operands[1], IDENTITY)
     if not isinstance(w, OpResult):
         return None
     if w.op.type == "Const" and isinstance(w.op.attrs.get("value"), DenseElements) \
@@ -94,31 +97,23 @@ def weight_source(op):
     return None
 
 
-def reachable_functions(module, signature_keys):
-    """Functions reachable from these signatures (all functions for an empty list)."""
+def _signature_functions(module, signature_keys):
+    """Functions reachable from these signatures, in module order (all functions for an
+    empty list)."""
     if not signature_keys:
         return list(module.functions.values())
     missing = [k for k in signature_keys if k not in module.signatures]
     if missing:
         have = ", ".join(sorted(module.signatures)) or "none"
         raise PassError(f"signature '{missing[0]}' not found in the module (signatures: {have})")
-    seen, order = set(), []
-    work = [module.signatures[k].function for k in signature_keys]
-    while work:
-        name = work.pop()
-        if name in seen or name not in module.functions:
-            continue
-        seen.add(name)
-        fn = module.functions[name]
-        order.append(fn)
-        work.extend(callee for _, callee, _ in fn.walk_function_refs())
+    seen = reached_functions(module, [module.signatures[k].function for k in signature_keys])
     return [f for f in module.functions.values() if f.name in seen]
 
 
 def quantizable_sites(module, signature_keys=("serving_default",)):
     """Every quantizable op (float activation, constant or variable weight) to consider."""
     sites = []
-    for fn in reachable_functions(module, list(signature_keys)):
+    for fn in _signature_functions(module, list(signature_keys)):
         for op in fn.ops:
             if op.type in QUANTIZABLE and _float_op(op) and op.operands and _is_f32(op.operands[0]) \
                     and len(op.results) == 1 and _is_f32(op.results[0]):
@@ -243,35 +238,37 @@ class Quantize(Pass):
     name = "quantize"
     title = "Quantize"
     summary = "Post-training int8 quantization of MatMul/Conv2D/DepthwiseConv2dNative/BatchMatMul/Einsum weights (and activations)"
-    options = (
-        Option("method", str, "static_range", "static_range, dynamic_range or weight_only", choices=METHODS),
-        Option("calibration", str, "", "calibration statistics JSON (compiler/calibration.py); static_range needs it"),
-        Option("signature-keys", "list[str]", ["serving_default"],
-               "quantize functions reachable from these signatures (empty: every function)"),
-        Option("min-num-elements", int, 1024, "quantize only weights with at least this many elements"),
-        Option("per-channel", bool, True, "per-output-channel weight scales (false: one scale per tensor)"),
-        Option("balanced-rounding", bool, True,
-               "weights of ops whose activation is never negative: round so that each output channel's "
-               "rounding errors sum to at most half a step"),
-        Option("bias-correction", bool, True,
-               "static_range: subtract the weight rounding error's mean effect (from the calibrated "
-               "activation means) from the op's constant bias"),
-        Option("weights", "list[str]", [],
-               "only ops whose weight is one of these: variable paths, or function/node of constant "
-               "weights (empty: every quantizable op; compiler/compression.py chooses per weight)"),
-    )
-    statistics = (
-        ("num-quantized", "Number of ops quantized"),
-        ("num-int8-variables", "Number of variables converted to int8"),
-        ("num-int8-constants", "Number of int8 weight constants created"),
-        ("num-folded-biases", "Number of constant biases folded into the int32 accumulator (static range)"),
-        ("num-requantized", "Number of static results requantized straight into the next int8 activation"),
-        ("num-balanced", "Number of weights rounded with balanced channel error sums"),
-        ("num-bias-corrected", "Number of constant biases corrected for the weight rounding error (static range)"),
-        ("num-skipped-small", "Number of ops skipped: weight below min-num-elements"),
-        ("num-skipped-no-stats", "Number of ops skipped: no calibration statistics"),
-        ("num-skipped-unsupported", "Number of ops skipped: weight variable used in ways the pass cannot follow"),
-    )
+    method: str = option("static_range", "static_range, dynamic_range or weight_only", choices=METHODS)
+    calibration: str = option(
+        "", "calibration statistics JSON (compiler/calibration.py); static_range needs it")
+    signature_keys: list[str] = option(
+        ["serving_default"],
+        "quantize functions reachable from these signatures (empty: every function)")
+    min_num_elements: int = option(1024, "quantize only weights with at least this many elements")
+    per_channel: bool = option(True, "per-output-channel weight scales (false: one scale per tensor)")
+    balanced_rounding: bool = option(
+        True, "weights of ops whose activation is never negative: round so that each output channel's "
+        "rounding errors sum to at most half a step")
+    bias_correction: bool = option(
+        True, "static_range: subtract the weight rounding error's mean effect (from the calibrated "
+        "activation means) from the op's constant bias")
+    weights: list[str] = option(
+        [], "only ops whose weight is one of these: variable paths, or function/node of constant "
+        "weights (empty: every quantizable op; compiler/compression.py chooses per weight)")
+    statistics = {
+        "num-quantized": "Number of ops quantized",
+        "num-int8-variables": "Number of variables converted to int8",
+        "num-int8-constants": "Number of int8 weight constants created",
+        "num-folded-biases": "Number of constant biases folded into the int32 accumulator (static range)",
+        "num-requantized": "Number of static results requantized straight into the next int8 activation",
+        "num-balanced": "Number of weights rounded with balanced channel error sums",
+        "num-bias-corrected":
+            "Number of constant biases corrected for the weight rounding error (static range)",
+        "num-skipped-small": "Number of ops skipped: weight below min-num-elements",
+        "num-skipped-no-stats": "Number of ops skipped: no calibration statistics",
+        "num-skipped-unsupported":
+            "Number of ops skipped: weight variable used in ways the pass cannot follow",
+    }
 
     def run(self, module):
         stats = None
@@ -374,7 +371,7 @@ class Quantize(Pass):
                     if not (isinstance(u, Op) and id(u) in site_ids and i == 1)]
             if not uses:
                 continue
-            b = L.Builder(r.parent, r, r.name, after=True, shared=self._shared)
+            b = L.LoweringBuilder(r.parent, r, r.name, after=True, shared=self._shared)
             deq = L.dequantize_weight(b, r.results[0], qtype.scale, qtype.axis)
             for u, i in uses:
                 if isinstance(u, Op):
@@ -388,11 +385,9 @@ class Quantize(Pass):
             fn = s.fn
             c = made.get(id(fn))
             if c is None:
-                from smopt.ir.core import make_const
                 base = s.source.name if not s.is_variable else s.source.name.rsplit("/", 1)[0] + "/int8_weight"
-                name = fn.unique_op_name(base + ("" if s.is_variable else "/int8"))
-                op = make_const(DenseElements(T.TensorType(qtype, shape), q), name)
-                fn.insert_before(fn.ops[0], op, uniquify=False)
+                op = Builder.at_start(fn).const(DenseElements(T.TensorType(qtype, shape), q),
+                                                base + ("" if s.is_variable else "/int8"))
                 c = made[id(fn)] = op.results[0]
                 self.bump("num-int8-constants")
             old = s.op.operands[1]
@@ -418,9 +413,7 @@ class Quantize(Pass):
         if shift is None or shift.shape != bias.shape or not np.all(np.isfinite(shift)):
             return
         new = (bias.astype(np.float64) - shift).astype(np.float32)
-        from smopt.ir.core import make_const
-        c = make_const(new, s.fn.unique_op_name(src.name + "/bias_corrected"))
-        s.fn.insert_before(add, c, uniquify=False)
+        c = Builder.before(add).const(new, src.name + "/bias_corrected")
         add.set_operand(1 if add.operands[0] is s.op.results[0] else 0, c.results[0])
         _drop_dead_chain(s.fn, src)
         if src.parent is None and s.fn.unique_op_name(src.name) == src.name:
@@ -431,7 +424,7 @@ class Quantize(Pass):
     def _lower(self, s, scale, axis, q, rng):
         op, fn = s.op, s.fn
         wq = op.operands[1]
-        b = L.Builder(fn, op, op.name, shared=self._shared)
+        b = L.LoweringBuilder(fn, op, op.name, shared=self._shared)
         if self.method == "weight_only":
             op.set_operand(1, L.dequantize_weight(b, wq, scale, axis))
             op.attrs["smopt.quantized"] = self.method
@@ -542,8 +535,8 @@ class Quantize(Pass):
             d = d + (-off if offset.type == "Sub" else off) * c.reshape(c.shape or (1,)).astype(np.float64)
             accf.op.set_operand(0, offset.operands[0])
         prefix = mul.name.rsplit("/", 1)[0]
-        mul.set_operand(1, L.Builder(fn, mul, prefix).const(c, "requant_scale"))
-        b = L.Builder(fn, scaled, prefix, shared=self._shared)
+        mul.set_operand(1, L.LoweringBuilder(fn, mul, prefix).const(c, "requant_scale"))
+        b = L.LoweringBuilder(fn, scaled, prefix, shared=self._shared)
         t = mul.results[0]
         d = d.astype(np.float32)
         if np.any(d):
@@ -587,7 +580,7 @@ def _bias_add(op):
     shape = op.results[0].type.shape
     if not shape or shape[-1] < 0 or add.results[0].type != op.results[0].type or add.control_inputs:
         return None
-    src = trace_identity(add.operands[1 - idx])
+    src = trace_forwarding(add.operands[1 - idx], IDENTITY)
     if not (isinstance(src, OpResult) and src.op.type == "Const"):
         return None
     val = src.op.attrs.get("value")
@@ -689,12 +682,12 @@ def mean_axis(op):
 def _drop_dead_chain(fn, op):
     """Erase `op` (a weight's or bias's Const/Identity feeding no value now) and the Identities
     above it; ops waiting on it wait on its control inputs instead."""
-    while op is not None and op.parent is fn and op.type in ("Const", "Identity") \
+    while op is not None and op.parent is fn and (op.type == "Const" or op.type in IDENTITY) \
             and not any(r.uses for r in op.results) and op.forward_control_uses():
         src = op.operands[0] if op.operands else None
         op.erase()
         op = src.op if isinstance(src, OpResult) else None
 
 
-__all__ = ["Quantize", "quantizable_sites", "reachable_functions", "QUANTIZABLE", "METHODS", "Site",
+__all__ = ["Quantize", "quantizable_sites", "QUANTIZABLE", "METHODS", "Site",
            "channel_axis", "mean_axis", "Stats"]

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements, FuncAttr
-from smopt.ir.core import Function, Op, clone_op
+from smopt.ir.builder import Builder
+from smopt.ir.core import Function
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 
 def _nbytes(dense):
@@ -39,10 +40,12 @@ class ShareConstants(Pass):
     name = "share-constants"
     title = "ShareConstants"
     summary = "Store equal large constants of several functions once, in a function they call"
-    options = (Option("min-bytes", int, 1024, "only constants of at least this many bytes"),)
-    statistics = (("num-groups", "Number of constants stored once instead of several times"),
-                  ("num-copies-replaced", "Number of constant copies replaced by calls"),
-                  ("bytes-saved", "Bytes of constant data no longer stored"))
+    min_bytes: int = option(1024, "only constants of at least this many bytes")
+    statistics = {
+        "num-groups": "Number of constants stored once instead of several times",
+        "num-copies-replaced": "Number of constant copies replaced by calls",
+        "bytes-saved": "Bytes of constant data no longer stored",
+    }
 
     def run(self, module):
         if self.min_bytes < 1:
@@ -65,17 +68,15 @@ class ShareConstants(Pass):
             fn0, op0, nbytes = members[0]
             name = module.unique_function_name(f"smopt_shared_constant_{self.stats['num-groups']}")
             body = Function(name, module)
-            value = clone_op(op0, {}, "value")
+            value = Builder.at_end(body).clone(op0, {}, "value", uniquify=False)
             value.device = ""
-            body.append(value, uniquify=False)
             body.set_returns([value.results[0]], ["output_0"])
             module.add_function(body)
             for fn, op, _ in members:
                 ttype = op.results[0].type
-                call = Op("PartitionedCall", [], [ttype],
-                          {"Tin": [], "Tout": [_storage(ttype)], "f": FuncAttr(name)},
-                          name=op.name + "/shared", device=op.device)
-                fn.insert_before(op, call)
+                call = Builder.before(op).create("PartitionedCall", [], [ttype],
+                                                 {"Tin": [], "Tout": [_storage(ttype)], "f": FuncAttr(name)},
+                                                 name=op.name + "/shared", device=op.device)
                 op.results[0].replace_all_uses_with(call.results[0])
                 op.control.replace_all_uses_with(call.control)
                 node = op.name

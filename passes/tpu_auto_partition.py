@@ -42,8 +42,8 @@ from __future__ import annotations
 import re
 
 from smopt.passes.analysis.cost_model import CostModel
-from smopt.passes.analysis.effects import SideEffects
-from smopt.passes.framework.registry import Option, PassError, register
+from smopt.passes.analysis.traits import SideEffects
+from smopt.passes.framework.registry import PassError, option, register
 from smopt.passes.tpu_conversion_report import _roots
 from smopt.passes.tpu_select_functions import SELECTED_BY_ATTR, TPU_ATTR, is_tpu_function
 from smopt.passes.analysis import xla_compat
@@ -76,13 +76,14 @@ class TpuAutoPartition(XlaCluster):
     name = "tpu-auto-partition"
     title = "TpuAutoPartition"
     summary = "Outline the TPU-compilable regions that carry enough of the model's cost into TPU functions"
-    options = (
-        Option("min-cost-percent", float, 1.0,
-               "smallest share of the model's estimated cost (percent) a region needs to go to the TPU"),
-    )
-    statistics = (("num-clusters", "Number of regions outlined into TPU functions"),
-                  ("num-ops-clustered", "Number of ops moved to the TPU (functions they call included)"),
-                  ("num-small-regions", "Compilable regions left on the CPU (below min-cost-percent)"))
+    inherit_options = False  # xla-cluster's options are fixed by run(), not given
+    min_cost_percent: float = option(
+        1.0, "smallest share of the model's estimated cost (percent) a region needs to go to the TPU")
+    statistics = {
+        "num-clusters": "Number of regions outlined into TPU functions",
+        "num-ops-clustered": "Number of ops moved to the TPU (functions they call included)",
+        "num-small-regions": "Compilable regions left on the CPU (below min-cost-percent)",
+    }
 
     def run(self, module):
         if not 0 <= self.min_cost_percent <= 100:

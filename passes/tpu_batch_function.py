@@ -70,15 +70,14 @@ import hashlib
 
 from smopt.ir import types as T
 from smopt.ir.attributes import FuncAttr
-from smopt.ir.callgraph import GRAPH
-from smopt.ir.core import CALL_OPS, Argument, Function, Op
-from smopt.ir.opdefs import is_stateful
+from smopt.ir.builder import Builder
+from smopt.ir.callgraph import GRAPH, call_sites
+from smopt.ir.core import CALL_OPS, Argument, Function
+from smopt.passes.analysis.traits import ALIASING, PLAIN_CALLS, RESOURCE_READ_ONLY, SideEffects
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 from smopt.passes.tpu_select_functions import SELECTED_BY_ATTR, TPU_ATTR, is_tpu_function
 
-_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
-_TRIVIAL = ("Identity", "IdentityN", "NoOp")
 
 
 def tpu_side_functions(module, cg=None):
@@ -94,17 +93,13 @@ def tpu_side_functions(module, cg=None):
 
 def call_target(op, module):
     """The library function a (Stateful)PartitionedCall or direct call op calls, else None."""
-    if op.type in _CALLS or op.type in module.functions:
+    if op.type in PLAIN_CALLS or op.type in module.functions:
         return op.callee
     return None
 
 
 # Ops whose value is fed per request even though they have no (fed) operands.
 _FED_OPS = frozenset({"Placeholder", "PlaceholderV2", "PlaceholderWithDefault", "_Arg"})
-# Stateful ops that only read a resource: with captured operands their value is the same for
-# every request of a batch (the state they read is the model's, not the request's).
-_RESOURCE_READS = frozenset({"ReadVariableOp", "ResourceGather", "ResourceGatherNd", "VariableShape",
-                             "LookupTableFindV2", "LookupTableSizeV2", "LookupTableExportV2"})
 _BOUND = "tf_saved_model.bound_input"
 
 
@@ -123,15 +118,9 @@ class CapturedInputs:
 
     def __init__(self, module):
         self.module = module
+        self.effects = SideEffects(module)
         self.user_entries = {s.function for s in module.signatures.values()} | set(module.aliases.values())
-        self.sites = {}          # function -> its call ops; None when referenced otherwise too
-        for fn in module.all_functions():
-            for op, callee, how in fn.walk_function_refs():
-                direct = how == "call" or (how == "f" and op.type in CALL_OPS)
-                if not direct:
-                    self.sites[callee] = None
-                elif self.sites.get(callee, ()) is not None:
-                    self.sites.setdefault(callee, []).append(op)
+        self.sites = call_sites(module)   # function -> its call ops; None when referenced otherwise too
         self.memo = {}
         self.active = set()
 
@@ -200,12 +189,14 @@ class CapturedInputs:
             for x in op.operands[:len(g.args)]:
                 inner.append((yield (x, binding)))
             return (yield (g.returns[v.index], tuple(inner)))
-        if op.type == "IdentityN":
+        if op.type in ALIASING:
             return (yield (op.operands[v.index], binding))
         for x in op.operands:
             if not (yield (x, binding)):
                 return False
-        return op.type in _RESOURCE_READS or not is_stateful(op, self.module)
+        # Stateful ops that only read a resource: with captured operands their value is the
+        # same for every request of a batch (the state they read is the model's, not the request's).
+        return op.type in RESOURCE_READ_ONLY or not self.effects.op_stateful(op)
 
 
 def _shape_str(shape):
@@ -223,19 +214,20 @@ class TpuBatchFunction(Pass):
     name = "tpu-batch-function"
     title = "TpuBatchFunction"
     summary = "Wrap TPU computations, a function or a signature in BatchFunction (in-graph batching)"
-    options = (
-        Option("num-batch-threads", int, 2, "scheduling threads processing batches in parallel"),
-        Option("max-batch-size", int, 8, "largest batch the op forms"),
-        Option("batch-timeout-micros", int, 5000, "longest wait before an incomplete batch is run"),
-        Option("allowed-batch-sizes", "list[int]", [], "batch sizes to pad up to (increasing; empty: no padding)"),
-        Option("max-enqueued-batches", int, 10, "queued batches before requests fail fast"),
-        Option("disable-large-batch-splitting", bool, False, "disable splitting of large batches"),
-        Option("function-alias", str, "", "batch the call sites of the function with this alias"),
-        Option("concrete-function-name", str, "", "batch the call sites of this function"),
-        Option("signature-name", str, "", "batch this whole signature (CPU and TPU)"),
-    )
-    statistics = (("num-batched", "Number of call sites batched"),
-                  ("num-updated", "Number of existing BatchFunction ops updated"))
+    num_batch_threads: int = option(2, "scheduling threads processing batches in parallel")
+    max_batch_size: int = option(8, "largest batch the op forms")
+    batch_timeout_micros: int = option(5000, "longest wait before an incomplete batch is run")
+    allowed_batch_sizes: list[int] = option(
+        [], "batch sizes to pad up to (increasing; empty: no padding)")
+    max_enqueued_batches: int = option(10, "queued batches before requests fail fast")
+    disable_large_batch_splitting: bool = option(False, "disable splitting of large batches")
+    function_alias: str = option("", "batch the call sites of the function with this alias")
+    concrete_function_name: str = option("", "batch the call sites of this function")
+    signature_name: str = option("", "batch this whole signature (CPU and TPU)")
+    statistics = {
+        "num-batched": "Number of call sites batched",
+        "num-updated": "Number of existing BatchFunction ops updated",
+    }
 
     # ---- options ------------------------------------------------------------------------
     def _validate(self):
@@ -315,7 +307,7 @@ class TpuBatchFunction(Pass):
         fn = self.module.functions.get(f_name)
         if fn is None:
             return False
-        calls = [op for op in fn.ops if op.type not in _TRIVIAL]
+        calls = [op for op in fn.ops if op.type not in ALIASING and op.type != "NoOp"]
         return len(calls) == 1 and call_target(calls[0], self.module) == target
 
     def _batch_default(self):
@@ -425,11 +417,11 @@ class TpuBatchFunction(Pass):
         entry.set_returns([])
         entry.set_control_rets([])
         entry.remove_ops(list(entry.ops))
-        call = Op("StatefulPartitionedCall", list(entry.args), [v.type for v in body.returns],
-                  {"Tin": [a.type.dtype for a in entry.args], "Tout": [v.type.dtype for v in body.returns],
-                   "f": FuncAttr(body.name)},
-                  name="batch")
-        entry.append(call)
+        call = Builder.at_end(entry).create(
+            "StatefulPartitionedCall", list(entry.args), [v.type for v in body.returns],
+            {"Tin": [a.type.dtype for a in entry.args], "Tout": [v.type.dtype for v in body.returns],
+             "f": FuncAttr(body.name)},
+            name="batch")
         entry.set_returns(list(call.results), names, attrs)
         if had_control:
             entry.set_control_rets([(call.name, call.control)])
@@ -513,9 +505,8 @@ class TpuBatchFunction(Pass):
             a = callee.args[i]
             args[i] = w.add_argument(a.name, a.type, {k: v for k, v in a.attrs.items()
                                                        if k == "_user_specified_name"})
-        inner = Op(call.type, [args[i] for i in range(len(callee.args))], [r.type for r in call.results],
-                   dict(call.attrs), call.name)
-        w.append(inner, uniquify=False)
+        inner = Builder.at_end(w).create(call.type, [args[i] for i in range(len(callee.args))],
+                                         [r.type for r in call.results], dict(call.attrs), call.name, uniquify=False)
         w.set_returns(list(inner.results), list(callee.result_names))
         if callee.control_rets or call.type == "StatefulPartitionedCall" or call.type in m.functions:
             w.set_control_rets([(call.name.replace("/", "_"), inner.control)])
@@ -543,9 +534,9 @@ class TpuBatchFunction(Pass):
                  "Tout": [v.type.dtype for v in callee.returns],
                  "container": "", "shared_name": self._shared_name(fn, call, callee), "batching_queue": ""}
         attrs.update(self._option_attrs())
-        bf = Op("BatchFunction", [call.operands[i] for i in order], [r.type for r in call.results], attrs,
-                call.name, list(call.control_inputs), call.device)
-        fn.insert_before(call, bf, uniquify=True)
+        bf = Builder.before(call).create("BatchFunction", [call.operands[i] for i in order],
+                                         [r.type for r in call.results], attrs, call.name,
+                                         control_inputs=list(call.control_inputs), device=call.device)
         for r, nr in zip(call.results, bf.results):
             r.replace_all_uses_with(nr)
         call.control.replace_all_uses_with(bf.control)

@@ -68,7 +68,7 @@ class TpuCheckIndirectCalls(Pass):
     name = "tpu-check-indirect-calls"
     title = "TpuCheckIndirectCalls"
     summary = "Reject TPU functions that call other TPU functions through non-TPU functions"
-    statistics = (("num-direct-tpu-calls", "TPU functions called directly by TPU functions (accepted)"),)
+    statistics = {"num-direct-tpu-calls": "TPU functions called directly by TPU functions (accepted)"}
 
     def run(self, module):
         cg = module.call_graph()

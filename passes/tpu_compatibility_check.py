@@ -28,7 +28,7 @@ from __future__ import annotations
 from smopt.ir import types as T
 
 from smopt.passes.analysis import xla_compat
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 from smopt.passes.tpu_select_functions import is_tpu_function
 
 
@@ -67,13 +67,13 @@ class TpuCompatibilityCheck(Pass):
     name = "tpu-compatibility-check"
     title = "TpuCompatibilityCheck"
     summary = "Report ops, strings and dtypes in TPU functions that the TPU cannot run"
-    options = (
-        Option("extra-unsupported-ops", "list[str]", [], "op types to report as unsupported too"),
-        Option("allow-ops", "list[str]", [], "op types to accept unconditionally (custom TPU ops)"),
-    )
-    statistics = (("num-checked-functions", "Functions checked (TPU functions and what they reach)"),
-                  ("num-checked-ops", "Ops checked"),
-                  ("num-problems", "Problems found"))
+    extra_unsupported_ops: list[str] = option([], "op types to report as unsupported too")
+    allow_ops: list[str] = option([], "op types to accept unconditionally (custom TPU ops)")
+    statistics = {
+        "num-checked-functions": "Functions checked (TPU functions and what they reach)",
+        "num-checked-ops": "Ops checked",
+        "num-problems": "Problems found",
+    }
 
     def run(self, module):
         cg = module.call_graph()

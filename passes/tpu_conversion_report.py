@@ -64,7 +64,7 @@ import os
 
 from smopt.passes.analysis.cost_model import CostModel
 from smopt.passes.framework.output import write_text
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 from smopt.passes.tpu_select_functions import is_tpu_function
 
 RULE_EQ = "=" * 32
@@ -204,10 +204,12 @@ class TpuConversionReport(Pass):
     name = "tpu-conversion-report"
     title = "TpuConversionReport"
     summary = "Print the conversion report: estimated CPU/TPU cost split and TPU cost per function"
-    options = (Option("output", str, "-", "where the report goes: '-' for stderr, or a file path"),
-               Option("json", str, "", "also write the figures as JSON to this file ('-' for stderr)"))
-    statistics = (("tpu-cost", "Estimated TPU cost of the model"),
-                  ("cpu-cost", "Estimated CPU cost of the model"))
+    output: str = option("-", "where the report goes: '-' for stderr, or a file path")
+    json: str = option("", "also write the figures as JSON to this file ('-' for stderr)")
+    statistics = {
+        "tpu-cost": "Estimated TPU cost of the model",
+        "cpu-cost": "Estimated CPU cost of the model",
+    }
 
     def run(self, module):
         fig = compute(module)

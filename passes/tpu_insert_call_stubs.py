@@ -47,9 +47,11 @@ from __future__ import annotations
 
 from smopt.ir import types as T
 from smopt.ir.attributes import FuncAttr, rename_function_refs
-from smopt.ir.core import Function, Op
+from smopt.ir.builder import Builder
+from smopt.ir.core import Function
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.analysis.traits import PLAIN_CALLS
+from smopt.passes.framework.registry import Pass, PassError, option, register
 from smopt.passes.tpu_check_indirect_calls import format_indirect, indirect_tpu_calls
 from smopt.passes.tpu_select_functions import is_tpu_function
 
@@ -60,7 +62,6 @@ INNER_ATTR = "smopt.tpu_inner_copy_of"
 SHARDING_PREFIX = "smopt.sharding."
 REPLICATE = "_tpu_replicate"
 ORDINALS = T.TensorType(T.int32, (-1,))
-_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 _DROP_ON_TPU_CALL = ("_XlaMustCompile",)
 
 
@@ -77,13 +78,15 @@ class TpuInsertCallStubs(Pass):
     name = "tpu-insert-call-stubs"
     title = "TpuInsertCallStubs"
     summary = "Call TPU functions through TPUPartitionedCall stubs and make their bodies TPU programs"
-    options = (Option("target", str, "tpu", "tpu: TPU stubs and TPU programs; cpu: plain calls, runs on CPU",
-                      choices=("tpu", "cpu")),
-               Option("num-cores-per-replica", int, 1, "TPUReplicateMetadata num_cores_per_replica"))
-    statistics = (("num-stubbed-calls", "Call sites rewritten to call stubs"),
-                  ("num-stub-functions", "Stub functions created (signatures, attr references)"),
-                  ("num-tpu-programs", "TPU function bodies given TPU replication metadata"),
-                  ("num-inner-copies", "Plain copies made for calls from inside TPU programs"))
+    target: str = option(
+        "tpu", "tpu: TPU stubs and TPU programs; cpu: plain calls, runs on CPU", choices=("tpu", "cpu"))
+    num_cores_per_replica: int = option(1, "TPUReplicateMetadata num_cores_per_replica")
+    statistics = {
+        "num-stubbed-calls": "Call sites rewritten to call stubs",
+        "num-stub-functions": "Stub functions created (signatures, attr references)",
+        "num-tpu-programs": "TPU function bodies given TPU replication metadata",
+        "num-inner-copies": "Plain copies made for calls from inside TPU programs",
+    }
 
     def run(self, module):
         if self.num_cores_per_replica < 1:
@@ -114,7 +117,7 @@ class TpuInsertCallStubs(Pass):
         for fn, op, callee, how in host_sites:
             if op.parent is None:
                 continue  # already replaced (an op naming the callee in two attrs)
-            if how == "call" or (how == "f" and op.type in _CALLS):
+            if how == "call" or (how == "f" and op.type in PLAIN_CALLS):
                 if op.attrs.get(STUB_ATTR) is True:
                     continue
                 self._stub_call(fn, op, callee)
@@ -133,27 +136,30 @@ class TpuInsertCallStubs(Pass):
                     self._make_tpu_program(fn)
 
     # ---- call sites ----------------------------------------------------------------------
-    def _new_call(self, operands, result_types, callee, name):
-        """The stub's call op(s): [(op)...], the call op last."""
+    def _new_call(self, b, operands, result_types, callee, name, uniquify_call=True):
+        """The stub's call op(s), made at builder `b`: [(op)...], the call op last."""
         tin = [_dtype(v.type) for v in operands]
         tout = [_dtype(t) for t in result_types]
         if self.target == "cpu":
-            call = Op("StatefulPartitionedCall", list(operands), result_types,
-                      {"Tin": tin, "Tout": tout, "f": FuncAttr(callee), STUB_ATTR: True}, name)
+            call = b.create("StatefulPartitionedCall", list(operands), result_types,
+                            {"Tin": tin, "Tout": tout, "f": FuncAttr(callee), STUB_ATTR: True}, name,
+                            uniquify=uniquify_call)
             return [call]
-        sel = Op("TPUOrdinalSelector", [], [ORDINALS], {}, name + "/TPUOrdinalSelector")
-        call = Op("TPUPartitionedCall", list(operands) + [sel.result], result_types,
-                  {"Tin": tin, "Tout": tout, "f": FuncAttr(callee), "autotuner_thresh": 0, STUB_ATTR: True},
-                  name)
+        sel = b.create("TPUOrdinalSelector", [], [ORDINALS], {}, name + "/TPUOrdinalSelector")
+        call = b.create("TPUPartitionedCall", list(operands) + [sel.result], result_types,
+                        {"Tin": tin, "Tout": tout, "f": FuncAttr(callee), "autotuner_thresh": 0, STUB_ATTR: True},
+                        name, uniquify=uniquify_call)
         return [sel, call]
 
     def _stub_call(self, fn, op, callee):
         self.bump("num-stubbed-calls")
-        if self.target == "cpu" and op.type in _CALLS:
+        if self.target == "cpu" and op.type in PLAIN_CALLS:
             op.type = "StatefulPartitionedCall"
             op.attrs[STUB_ATTR] = True
             return
-        new_ops = self._new_call(op.operands, [r.type for r in op.results], callee, op.name)
+        # The call takes the old op's name once that is erased.
+        new_ops = self._new_call(Builder.before(op), op.operands, [r.type for r in op.results], callee, op.name,
+                                 uniquify_call=False)
         call = new_ops[-1]
         for k, v in op.attrs.items():
             if k.startswith("_") and (self.target == "cpu" or k not in _DROP_ON_TPU_CALL):
@@ -163,8 +169,6 @@ class TpuInsertCallStubs(Pass):
         call.device = op.device
         for c in op.control_inputs:
             call.add_control_input(c)
-        for new in new_ops:
-            fn.insert_before(op, new, uniquify=new is not call)
         for old, new in zip(op.results, call.results):
             old.replace_all_uses_with(new)
         op.control.replace_all_uses_with(call.control)
@@ -178,9 +182,7 @@ class TpuInsertCallStubs(Pass):
         target = module.functions[callee]
         stub = Function(module.unique_function_name(callee + "_tpu_stub"), module)
         vmap = [stub.add_argument(a.name, a.type, a.attrs) for a in target.args]
-        ops = self._new_call(vmap, [v.type for v in target.returns], callee, "tpu_call")
-        for op in ops:
-            stub.append(op)
+        ops = self._new_call(Builder.at_end(stub), vmap, [v.type for v in target.returns], callee, "tpu_call")
         call = ops[-1]
         stub.set_returns(list(call.results), list(target.result_names),
                          [dict(a) for a in target.result_attrs])
@@ -232,27 +234,17 @@ class TpuInsertCallStubs(Pass):
         cluster = f"cluster_{fn.name}"
         for op in fn.ops:
             op.attrs[REPLICATE] = cluster
-        first = fn.ops[0] if fn.ops else None
-        meta = Op("TPUReplicateMetadata", [], [], self._metadata_attrs(fn, cluster), "TPUReplicateMetadata")
-        if first is not None:
-            fn.insert_before(first, meta)
-        else:
-            fn.append(meta)
-        anchor = first
+        start = Builder.at_start(fn)   # metadata, then each input's pair, then the body
+        meta = start.create("TPUReplicateMetadata", [], [], self._metadata_attrs(fn, cluster), "TPUReplicateMetadata")
         for i, arg in enumerate(fn.args):
             if _is_handle(arg.type) or not isinstance(arg.type, T.TensorType):
                 continue
             uses = list(arg.uses)
             dt = arg.type.dtype
-            rep = Op("TPUReplicatedInput", [arg], [arg.type], {"N": 1, "T": dt, "index": i}, f"input{i}")
-            ident = Op("Identity", [rep.result], [arg.type],
-                       {"T": dt, "_tpu_input_identity": True, REPLICATE: cluster}, f"replicated_input_{i}",
-                       control_inputs=[meta.control])
-            for new in (rep, ident):
-                if anchor is not None:
-                    fn.insert_before(anchor, new)
-                else:
-                    fn.append(new)
+            rep = start.create("TPUReplicatedInput", [arg], [arg.type], {"N": 1, "T": dt, "index": i}, f"input{i}")
+            ident = start.create("Identity", [rep.result], [arg.type],
+                                 {"T": dt, "_tpu_input_identity": True, REPLICATE: cluster}, f"replicated_input_{i}",
+                                 control_inputs=[meta.control])
             for user, idx in uses:
                 if isinstance(user, Function):
                     continue  # returned as is: handled with the outputs below
@@ -262,20 +254,21 @@ class TpuInsertCallStubs(Pass):
             # a returned argument goes out through the cluster too
             fn.set_returns([ident.result if v is arg else v for v in fn.returns])
         outs = []
+        end = Builder.at_end(fn)
         for j, v in enumerate(fn.returns):
             if _is_handle(v.type) or not isinstance(v.type, T.TensorType):
                 outs.append(v)
                 continue
             dt = v.type.dtype
-            o1 = fn.append(Op("Identity", [v], [v.type],
-                              {"T": dt, "_tpu_output_identity": True, REPLICATE: cluster},
-                              "tpu_output_identity", device="/device:TPU_REPLICATED_CORE:0"))
-            o2 = fn.append(Op("TPUReplicatedOutput", [o1.result], [v.type], {"T": dt, "num_replicas": 1},
-                              f"output{j}"))
-            o3 = fn.append(Op("Identity", [o2.result], [v.type], {"T": dt}, f"output_{j}_shard_0"))
+            o1 = end.create("Identity", [v], [v.type],
+                            {"T": dt, "_tpu_output_identity": True, REPLICATE: cluster},
+                            "tpu_output_identity", device="/device:TPU_REPLICATED_CORE:0")
+            o2 = end.create("TPUReplicatedOutput", [o1.result], [v.type], {"T": dt, "num_replicas": 1},
+                            f"output{j}")
+            o3 = end.create("Identity", [o2.result], [v.type], {"T": dt}, f"output_{j}_shard_0")
             outs.append(o3.result)
         fn.set_returns(outs)
-        fn.append(Op("TPUCompilationResult", [], [T.TensorType(T.string, ())],
-                     {"_tpu_compilation_status": cluster}, "TPUCompilationResult", control_inputs=[meta.control]))
+        end.create("TPUCompilationResult", [], [T.TensorType(T.string, ())],
+                   {"_tpu_compilation_status": cluster}, "TPUCompilationResult", control_inputs=[meta.control])
         fn.attrs[CLUSTER_ATTR] = cluster
         self.bump("num-tpu-programs")

@@ -47,12 +47,12 @@ import numpy as np
 
 from smopt.ir import types as T
 from smopt.ir.attributes import FuncAttr, ShapeAttr
-from smopt.ir.core import Op, make_const
+from smopt.ir.builder import Builder
 
+from smopt.passes.analysis.traits import PLAIN_CALLS
 from smopt.passes.framework.registry import Pass, register
 from smopt.passes.tpu_select_functions import is_tpu_function
 
-_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 
 
 def _roundup(n, m):
@@ -101,15 +101,11 @@ def dense_shape(ttype):
     return best
 
 
-def _shape_const(shape, name):
-    return make_const(np.array(shape, dtype=np.int32), name)
-
-
-def _reshape(value, shape, out_type, name):
-    """(Const, Reshape) ops that reshape `value` to `shape` (-1 for the dynamic dim)."""
-    c = _shape_const(shape, name + "/shape")
-    r = Op("Reshape", [value, c.result], [out_type], {"T": out_type.element, "Tshape": T.int32}, name)
-    return c, r
+def _reshape(b, value, shape, out_type, name):
+    """A Reshape of `value` to `shape` (-1 for the dynamic dim) and its shape Const, made
+    at builder `b`; returns the Reshape."""
+    c = b.const(np.array(shape, dtype=np.int32), name + "/shape")
+    return b.create("Reshape", [value, c.result], [out_type], {"T": out_type.element, "Tshape": T.int32}, name)
 
 
 @register
@@ -117,9 +113,11 @@ class TpuIoShapeOpt(Pass):
     name = "tpu-io-shape-opt"
     title = "TpuIoShapeOpt"
     summary = "Reshape tensors crossing the CPU/TPU boundary to dense (8, 128)-tiled shapes"
-    statistics = (("num-reshaped-args", "Number of TPU function arguments reshaped"),
-                  ("num-reshaped-results", "Number of TPU function results reshaped"),
-                  ("num-cloned", "Number of TPU functions cloned to keep their original signature"))
+    statistics = {
+        "num-reshaped-args": "Number of TPU function arguments reshaped",
+        "num-reshaped-results": "Number of TPU function results reshaped",
+        "num-cloned": "Number of TPU functions cloned to keep their original signature",
+    }
 
     def run(self, module):
         cg = module.call_graph()
@@ -133,7 +131,7 @@ class TpuIoShapeOpt(Pass):
             if fn.name in tpu_side:
                 continue
             for op in fn.ops:
-                if op.type in _CALLS or op.type in module.functions:
+                if op.type in PLAIN_CALLS or op.type in module.functions:
                     callee = op.callee
                     if is_tpu_function(module.functions.get(callee)):
                         sites.setdefault(callee, []).append(op)
@@ -183,7 +181,7 @@ class TpuIoShapeOpt(Pass):
         return cloned
 
     def _rewrite_function(self, fn, arg_plan, res_plan):
-        first = fn.ops[0] if fn.ops else None
+        start = Builder.at_start(fn)
         shapes = fn.attrs.get("_input_shapes")
         if isinstance(shapes, list):
             shapes = fn.attrs["_input_shapes"] = list(shapes)  # a clone shares the original's list
@@ -191,46 +189,34 @@ class TpuIoShapeOpt(Pass):
             a = fn.args[i]
             old = a.type
             a.type = old.with_shape(shape)
-            c, r = _reshape(a, old.shape, old, f"io_shape/{a.name}")
-            for op in (c, r):
-                if first is None:
-                    fn.append(op)
-                else:
-                    fn.insert_before(first, op)
+            r = _reshape(start, a, old.shape, old, f"io_shape/{a.name}")
             a.replace_all_uses_with(r.result)
             r.set_operand(0, a)
             if isinstance(shapes, list) and i < len(shapes):
                 shapes[i] = ShapeAttr(shape)
             self.bump("num-reshaped-args")
         rets = list(fn.returns)
+        end = Builder.at_end(fn)
         for j, shape in sorted(res_plan.items()):
             v = rets[j]
-            c, r = _reshape(v, shape, v.type.with_shape(shape), f"io_shape/{fn.result_names[j]}")
-            fn.append(c)
-            fn.append(r)
+            r = _reshape(end, v, shape, v.type.with_shape(shape), f"io_shape/{fn.result_names[j]}")
             rets[j] = r.result
             self.bump("num-reshaped-results")
         fn.set_returns(rets)
 
     @staticmethod
     def _rewrite_call(op, fn, arg_plan, res_plan, old_args, old_res):
-        caller = op.parent
+        before, after = Builder.before(op), Builder.after(op)
         for i, shape in sorted(arg_plan.items()):
             v = op.operands[i]
-            c, r = _reshape(v, shape, fn.args[i].type, f"{op.name}_io_shape/{fn.args[i].name}")
-            caller.insert_before(op, c)
-            caller.insert_before(op, r)
+            r = _reshape(before, v, shape, fn.args[i].type, f"{op.name}_io_shape/{fn.args[i].name}")
             op.set_operand(i, r.result)
-        anchor = op
         for j, shape in sorted(res_plan.items()):
             res = op.results[j]
             back = res.type if isinstance(res.type, T.TensorType) and res.type.shape is not None \
                 else old_res[j]
             res.type = old_res[j].with_shape(shape)
-            c, r = _reshape(res, old_res[j].shape, back, f"{op.name}_io_shape/{fn.result_names[j]}")
-            caller.insert_after(anchor, c)
-            caller.insert_after(c, r)
-            anchor = r
+            r = _reshape(after, res, old_res[j].shape, back, f"{op.name}_io_shape/{fn.result_names[j]}")
             res.replace_all_uses_with(r.result)
             r.set_operand(0, res)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 TPU_ATTR = "smopt.tpu_function"
 SELECTED_BY_ATTR = "smopt.tpu_selected_by"
@@ -59,14 +59,12 @@ class TpuSelectFunctions(Pass):
     name = "tpu-select-functions"
     title = "TpuSelectFunctions"
     summary = "Mark the functions to place on the TPU (by alias, name, signature or jit_compile)"
-    options = (
-        Option("function-aliases", "list[str]", [], "function aliases of TPU functions"),
-        Option("concrete-function-names", "list[str]", [], "FunctionDef names of TPU functions"),
-        Option("signature-names", "list[str]", [], "signatures whose entry function goes to the TPU"),
-        Option("jit-compile-functions", bool, False,
-               "place every jit_compile=True (_XlaMustCompile) function on the TPU"),
-    )
-    statistics = (("num-selected", "Number of functions marked for the TPU"),)
+    function_aliases: list[str] = option([], "function aliases of TPU functions")
+    concrete_function_names: list[str] = option([], "FunctionDef names of TPU functions")
+    signature_names: list[str] = option([], "signatures whose entry function goes to the TPU")
+    jit_compile_functions: bool = option(
+        False, "place every jit_compile=True (_XlaMustCompile) function on the TPU")
+    statistics = {"num-selected": "Number of functions marked for the TPU"}
 
     def run(self, module):
         chosen = {}   # function name -> (entry text for messages, attr text)

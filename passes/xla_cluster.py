@@ -38,10 +38,12 @@ import re
 from smopt.ir import types as T
 from smopt.ir.attributes import FuncAttr, function_refs
 from smopt.ir.callgraph import reached_functions
-from smopt.ir.core import CALL_OPS, Function, Op, OpResult, clone_op
+from smopt.ir.builder import Builder
+from smopt.ir.core import CALL_OPS, Function, Op, OpResult
 
-from smopt.passes.analysis.effects import SideEffects
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.analysis.traits import (ALIASING, BOOKKEEPING, BRANCH_OPS, VARIABLE_READ_ONLY, WHILE_OPS,
+                                          SideEffects, trace_forwarding, xla_issues)
+from smopt.passes.framework.registry import Pass, PassError, option, register
 from smopt.passes.analysis.xla_compat import data_dependent_constant_input
 
 _DEVICE_KIND = {"cpu": "CPU", "gpu": "GPU", "tpu": "TPU"}
@@ -51,22 +53,12 @@ _DEVICE_KIND = {"cpu": "CPU", "gpu": "GPU", "tpu": "TPU"}
 _STATEFUL_RNG = frozenset({"RandomUniform", "RandomShuffle", "RandomUniformInt",
                            "RandomStandardNormal", "TruncatedNormal"})
 _DUMMY_OPS = frozenset({"Assert", "CheckNumerics"})
-# Resource operands are accepted only for reads of resource variables: XLA snapshots
-# variables at launch, and the cycle check keeps writes (left outside) ordered.
-_VARIABLE_READS = frozenset({"ReadVariableOp", "ResourceGather", "ResourceGatherNd", "VariableShape"})
-_IF_OPS = frozenset({"If", "StatelessIf", "Case", "StatelessCase"})
-_WHILE_OPS = frozenset({"While", "StatelessWhile"})
-_FREE_OPS = frozenset({"Identity", "IdentityN", "Const", "NoOp"})
+# Resource operands are accepted only for reads of resource variables (VARIABLE_READ_ONLY):
+# XLA snapshots variables at launch, and the cycle check keeps writes (left outside) ordered.
 _SHAPE_CONSUMERS = frozenset({"Shape", "Rank", "Size"})
 _BAD_DTYPES = frozenset({"string", "variant"})
 _MAX_DEPTH = 10
 _MAX_COPIED_CONST_ELEMENTS = 1024
-
-
-def xla_issues(op, module, device):
-    """Why the shared op-compilability table (passes/analysis/xla_compat.py) rejects `op` ([] if not)."""
-    from smopt.passes.analysis import xla_compat
-    return xla_compat.op_issues(op, module, device)
 
 
 def device_kind(device):
@@ -107,7 +99,7 @@ class Compilability:
         m = self.module
         if op.type in CALL_OPS or op.type in m.functions:
             return [op.callee] if op.callee else []
-        if op.type in _IF_OPS or op.type in _WHILE_OPS:
+        if op.type in BRANCH_OPS or op.type in WHILE_OPS:
             names = []
             for key in ("then_branch", "else_branch", "branches", "cond", "body"):
                 if key in op.attrs:
@@ -132,14 +124,14 @@ class Compilability:
         for r in op.results:
             # No resource values leave a cluster: a While's pass-through handle may exist when
             # nothing uses it, and inside a compiled function handles may be forwarded.
-            forwarded = depth > 0 and op.type in ("Identity", "IdentityN")
+            forwarded = depth > 0 and op.type in ALIASING
             if _bad_type(r.type, allow_resource=forwarded or not r.uses):
                 return f"result of type {r.type}"
         callees = self._callees(op)
         for v in op.operands:
             if _bad_type(v.type, allow_resource=True):
                 return f"operand of type {v.type}"
-            if v.type.dtype is T.resource and callees is None and op.type not in _VARIABLE_READS:
+            if v.type.dtype is T.resource and callees is None and op.type not in VARIABLE_READ_ONLY:
                 return "resource operation other than a variable read"
         issues = xla_issues(op, self.module, self.device)
         if issues:
@@ -194,15 +186,15 @@ class Compilability:
     # ---- effective size ----------------------------------------------------------------
     def weight(self, op):
         """Effective size: 0 for Identity/Const/NoOp, a callee's body for calls."""
-        if op.type in _FREE_OPS:
+        if op.type in BOOKKEEPING:
             return 0
         callees = self._callees(op)
         if not callees:
             return 1
         sizes = [self.function_weight(n) for n in callees]
-        if op.type in _IF_OPS:
+        if op.type in BRANCH_OPS:
             return 1 + max(sizes)
-        if op.type in _WHILE_OPS:
+        if op.type in WHILE_OPS:
             return 1 + sum(sizes)
         return max(1, sum(sizes))
 
@@ -330,15 +322,14 @@ class XlaCluster(Pass):
     name = "xla-cluster"
     title = "XlaCluster"
     summary = "Cluster XLA-compilable ops into outlined _XlaMustCompile functions (TF auto-clustering)"
-    options = (
-        Option("min-cluster-size", int, 4,
-               "smallest effective cluster size outlined (Identity/Const/NoOp count 0)"),
-        Option("max-cluster-size", int, 0, "largest cluster in ops (0: unlimited)"),
-        Option("device", str, "cpu", "the XLA device the clusters compile for",
-               choices=("cpu", "gpu", "tpu")),
-    )
-    statistics = (("num-clusters", "Number of clusters formed"),
-                  ("num-ops-clustered", "Number of ops compiled in clusters (functions they call included)"))
+    min_cluster_size: int = option(
+        4, "smallest effective cluster size outlined (Identity/Const/NoOp count 0)")
+    max_cluster_size: int = option(0, "largest cluster in ops (0: unlimited)")
+    device: str = option("cpu", "the XLA device the clusters compile for", choices=("cpu", "gpu", "tpu"))
+    statistics = {
+        "num-clusters": "Number of clusters formed",
+        "num-ops-clustered": "Number of ops compiled in clusters (functions they call included)",
+    }
 
     def run(self, module):
         if self.min_cluster_size < 0 or self.max_cluster_size < 0:
@@ -368,7 +359,7 @@ class XlaCluster(Pass):
     # ---- clustering ---------------------------------------------------------------------
     def find_clusters(self, fn):
         """Lists of ops (in function order) to outline, one list per cluster."""
-        ops = fn.ops
+        ops = list(fn.ops)
         n = len(ops)
         index = {id(op): i for i, op in enumerate(ops)}
         graph = CycleGraph(n)
@@ -457,8 +448,7 @@ class XlaCluster(Pass):
                     continue
                 copy = copies.get(id(src))
                 if copy is None:
-                    copy = clone_op(src, {}, src.name)
-                    fn.insert_before(op, copy, uniquify=True)
+                    copy = Builder.before(op).clone(src, {}, src.name)
                     copies[id(src)] = copy
                     sources.append(src)
                 op.set_operand(idx, copy.results[0])
@@ -492,8 +482,7 @@ class XlaCluster(Pass):
         copies = []
         for op in cluster_ops:
             if op.type == "Const" and any(external_user(u) for u, _ in op.results[0].uses):
-                copy = clone_op(op, {}, op.name)
-                fn.insert_before(op, copy, uniquify=True)
+                copy = Builder.before(op).clone(op, {}, op.name)
                 copies.append((copy, op.name))
                 for u, idx in list(op.results[0].uses):
                     if external_user(u):
@@ -523,26 +512,25 @@ class XlaCluster(Pass):
         vmap = {}
         for i, v in enumerate(inputs):
             vmap[v] = body.add_argument(f"arg_{i}", v.type)
+        into_body = Builder.at_end(body)
         for op in cluster_ops:
-            new = clone_op(op, vmap, self._copy_names.pop(id(op), op.name))
+            new = into_body.clone(op, vmap, self._copy_names.pop(id(op), op.name), uniquify=False)
             for c in list(new.control_inputs):
                 if c.op.parent is not body:
                     new.remove_control_input(c)
-            body.append(new, uniquify=False)
         body.set_returns([vmap[r] for r in outputs], [f"output_{i}" for i in range(len(outputs))])
         body.set_control_rets([(_sanitize_ctl(op.name), vmap[op.control]) for op in ctl_out])
         body.attrs = {"_XlaMustCompile": True, "_noinline": True, "smopt.xla_cluster": True}
         module.add_function(body)
 
         stateful = any(self.effects.op_stateful(op) for op in cluster_ops)
-        call = Op("StatefulPartitionedCall" if stateful else "PartitionedCall", inputs,
-                  [r.type for r in outputs],
-                  {"Tin": [v.type.dtype for v in inputs], "Tout": [r.type.dtype for r in outputs],
-                   "f": FuncAttr(name), "_XlaMustCompile": True},
-                  name=f"xla_cluster_{k}", control_inputs=ctl_in)
+        call = Builder.after(cluster_ops[-1]).create(
+            "StatefulPartitionedCall" if stateful else "PartitionedCall", inputs, [r.type for r in outputs],
+            {"Tin": [v.type.dtype for v in inputs], "Tout": [r.type.dtype for r in outputs],
+             "f": FuncAttr(name), "_XlaMustCompile": True},
+            name=f"xla_cluster_{k}", control_inputs=ctl_in)
         if any(op.device for op in cluster_ops):
             call.device = next(op.device for op in cluster_ops if op.device)
-        fn.insert_after(cluster_ops[-1], call, uniquify=True)
         for r, new in zip(outputs, call.results):
             r.replace_all_uses_with(new)
         for op in ctl_out:
@@ -569,9 +557,7 @@ class XlaCluster(Pass):
 def _forwards_argument(v):
     """A function result that is an argument, possibly through Identity ops (a loop-invariant
     resource handle in a While body)."""
-    while isinstance(v, OpResult) and v.op.type in ("Identity", "IdentityN"):
-        v = v.op.operands[v.index]
-    return not isinstance(v, OpResult)
+    return not isinstance(trace_forwarding(v, ALIASING), OpResult)
 
 
 def _sink_like(op):

@@ -16,7 +16,7 @@ Statistics: clusters removed, call sites inlined.
 from __future__ import annotations
 
 from smopt.passes.inline import inline_call
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 
 def is_cluster(fn):
@@ -28,9 +28,11 @@ class XlaDecluster(Pass):
     name = "xla-decluster"
     title = "XlaDecluster"
     summary = "Inline chosen xla-cluster functions back into their callers"
-    options = (Option("clusters", "list[str]", [], "cluster functions to undo (empty: every cluster)"),)
-    statistics = (("num-clusters-removed", "Number of cluster functions inlined back and removed"),
-                  ("num-calls-inlined", "Number of cluster calls inlined"))
+    clusters: list[str] = option([], "cluster functions to undo (empty: every cluster)")
+    statistics = {
+        "num-clusters-removed": "Number of cluster functions inlined back and removed",
+        "num-calls-inlined": "Number of cluster calls inlined",
+    }
 
     def run(self, module):
         names = list(self.clusters) or [n for n, f in module.functions.items() if is_cluster(f)]

@@ -54,9 +54,10 @@ import math
 import re
 
 from smopt.ir import types as T
+from smopt.ir.builder import Builder
 from smopt.ir.core import Argument, Op, OpResult
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 FN_ATTR = "smopt.tpu_function"
 META_PREFIX = "smopt.sharding."
@@ -253,11 +254,12 @@ def _cluster_entry(arg):
     """(value, defining op) where argument `arg` enters the TPU computation: the argument
     itself, or in a TPU program the `_tpu_input_identity` Identity (or TPUReplicatedInput)
     that tpu-insert-call-stubs puts behind it."""
-    users = arg.users()
-    if len(users) == 1 and users[0].type == "TPUReplicatedInput":
+    users = arg.users()   # ops, or the function itself where the argument is returned
+    if len(users) == 1 and isinstance(users[0], Op) and users[0].type == "TPUReplicatedInput":
         rep = users[0]
         nxt = rep.results[0].users()
-        if len(nxt) == 1 and nxt[0].type == "Identity" and nxt[0].attrs.get("_tpu_input_identity"):
+        if len(nxt) == 1 and isinstance(nxt[0], Op) and nxt[0].type == "Identity" \
+                and nxt[0].attrs.get("_tpu_input_identity"):
             return nxt[0].results[0], nxt[0]
         return rep.results[0], rep
     return arg, None
@@ -272,17 +274,12 @@ def annotate(fn, value, dim, n, name, anchor=None):
     `anchor` or first in `fn`, and route every use of `value` through it. Returns the op."""
     rank = value.type.rank if value.type.shape is not None else 0
     s = _attr_string(_sharding_proto(dim, rank, n))
-    op = Op("XlaSharding", (), [value.type],
-            {"T": value.type.dtype, "sharding": s, "_XlaSharding": s, "unspecified_dims": [],
-             "smopt.sharding": sharding_text(dim, rank, n)}, name)
-    value.replace_all_uses_with(op.results[0])
+    b = Builder.after(anchor) if anchor is not None else Builder.at_start(fn)
+    op = b.create("XlaSharding", (), [value.type],
+                  {"T": value.type.dtype, "sharding": s, "_XlaSharding": s, "unspecified_dims": [],
+                   "smopt.sharding": sharding_text(dim, rank, n)}, name)
+    value.replace_all_uses_with(op.results[0])   # before the op reads `value` itself
     op.add_operand(value)
-    if anchor is not None:
-        fn.insert_after(anchor, op)
-    elif fn.ops:
-        fn.insert_before(fn.ops[0], op)
-    else:
-        fn.append(op)
     return op
 
 
@@ -291,22 +288,21 @@ class XlaSpmdShard(Pass):
     name = "xla-spmd-shard"
     title = "XlaSpmdShard"
     summary = "Annotate TPU functions for XLA SPMD partitioning across num-cores-per-replica cores"
-    options = (
-        Option("num-cores-per-replica", int, 1, "cores one replica is split across (XLA SPMD)"),
-        Option("device-assignment", "list[int]", [],
-               "flattened [x,y,z,core] per logical core (default: the topology's first devices)"),
-        Option("topology", str, "", "hex of a serialized tensorflow.tpu.TopologyProto "
-                                    "(required when num-cores-per-replica > 1)"),
-        Option("overrides", "list[str]", [],
-               "REGEX:DIM or REGEX:replicate per weight (variable path or argument name) or input"),
-    )
-    statistics = (
-        ("num-functions", "Number of TPU functions sharded"),
-        ("num-weights-split", "Number of weight reads annotated with a tiled sharding"),
-        ("num-weights-replicated", "Number of weight reads annotated as replicated"),
-        ("num-inputs-annotated", "Number of input arguments annotated"),
-        ("num-metadata-ops", "Number of TPUReplicateMetadata ops updated"),
-    )
+    num_cores_per_replica: int = option(1, "cores one replica is split across (XLA SPMD)")
+    device_assignment: list[int] = option(
+        [], "flattened [x,y,z,core] per logical core (default: the topology's first devices)")
+    topology: str = option(
+        "", "hex of a serialized tensorflow.tpu.TopologyProto "
+        "(required when num-cores-per-replica > 1)")
+    overrides: list[str] = option(
+        [], "REGEX:DIM or REGEX:replicate per weight (variable path or argument name) or input")
+    statistics = {
+        "num-functions": "Number of TPU functions sharded",
+        "num-weights-split": "Number of weight reads annotated with a tiled sharding",
+        "num-weights-replicated": "Number of weight reads annotated as replicated",
+        "num-inputs-annotated": "Number of input arguments annotated",
+        "num-metadata-ops": "Number of TPUReplicateMetadata ops updated",
+    }
 
     def _config(self):
         n = self.num_cores_per_replica

@@ -205,7 +205,7 @@ def tf_callable(module, g, rename=None):
     import tensorflow as tf
     from smopt.compiler import tfproto
     from smopt.compiler.exporter import _Layouts, function_to_proto
-    from smopt.passes.analysis.effects import SideEffects
+    from smopt.passes.analysis.traits import SideEffects
 
     if rename:
         g = g.clone(g.name + rename, module)

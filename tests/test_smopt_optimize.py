@@ -98,7 +98,7 @@ def test_pipeline_for_flags():
     assert optimize_pipeline(allow_precompilation=True, allow_compression=True).startswith("inline,canonicalize,")
     # compression: the stages a run chooses from (per weight, by measurement)
     assert optimize_pipeline(allow_compression=True) == (
-        "canonicalize,cse,dce,merge-functions,freeze-variables,prune-weights{sparsity=0.9},"
+        "canonicalize,cse,dce,merge-functions,symbol-dce{keep-exported=false},freeze-variables,prune-weights{sparsity=0.9},"
         "quantize{method=weight_only signature-keys=},bf16-weights,share-constants,merge-functions")
     assert optimize_pipeline(True, True, disable_optimizer=True) == ""
 

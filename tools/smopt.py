@@ -148,6 +148,14 @@ def add_instrumentation_flags(ap):
     g.add_argument("--print-ir-after-failure", action="store_true", help="print the IR after a failed pass")
     g.add_argument("--print-ir-tree-dir", metavar="DIR",
                    help="write IR dumps as numbered files into DIR instead of stderr")
+    g.add_argument("--print-ir-function", metavar="REGEX", action="append",
+                   help="dump only the functions whose name matches REGEX (re.search; the main "
+                        "graph is __graph__), for every print flag and --print-ir-tree-dir; repeatable")
+    g.add_argument("--print-changed", metavar="MODE", nargs="?", const="full", default=None,
+                   choices=("full", "quiet", "diff", "diff-quiet"),
+                   help="print the IR after each pass that changed it (LLVM's -print-changed); "
+                        "MODE: full (default), diff (a unified diff of each change), quiet or "
+                        "diff-quiet (without the input IR and the 'no change' lines)")
     g.add_argument("--timing", "--mlir-timing", action="store_true", dest="timing",
                    help="print a per-pass wall-time report")
     g.add_argument("--pass-statistics", action="store_true", help="print the counters each pass keeps")
@@ -171,6 +179,9 @@ def add_instrumentation_flags(ap):
 def instrumentation_from_args(args, progress=False):
     from smopt.compiler.pass_manager import Instrumentation
 
+    for regex in args.print_ir_function or ():  # each one named in its own error
+        Instrumentation(function_filter=regex).function_predicate()
+
     def names(s):
         return {x.strip() for x in s.split(",") if x.strip()}
 
@@ -181,14 +192,16 @@ def instrumentation_from_args(args, progress=False):
         tree_dir=args.print_ir_tree_dir, timing=args.timing, statistics=args.pass_statistics,
         verify_each=args.verify_each, reproducer=args.reproducer,
         elide=args.elide_constants_larger_than, elide_operands=args.elide_operands_larger_than,
-        progress=progress)
+        progress=progress, print_changed=args.print_changed,
+        function_filter=None if not args.print_ir_function else args.print_ir_function[0]
+        if len(args.print_ir_function) == 1 else "|".join(f"(?:{r})" for r in args.print_ir_function))
     if args.print_ir_after_change:
         # mlir-opt: --print-ir-after-change narrows --print-ir-after(-all); alone it means all.
         inst.print_after_change = True
         if not inst.print_after and not inst.print_after_all:
             inst.print_after_all = True
     if inst.tree_dir and not (inst.print_before or inst.print_after or inst.print_before_all
-                              or inst.print_after_all):
+                              or inst.print_after_all or inst.print_changed):
         inst.print_after_all = True
     return inst
 
@@ -204,6 +217,8 @@ def build_parser():
     ap.add_argument("--run-reproducer", action="store_true",
                     help="run the pipeline recorded in the input reproducer file")
     ap.add_argument("--list-passes", action="store_true", help="list every pass with its options")
+    ap.add_argument("--verbose", action="store_true",
+                    help="with --list-passes: each pass's statistics and long description too")
     ap.add_argument("--tags", default=None, help="MetaGraphDef tags to import (comma-separated)")
     ap.add_argument("--summary", action="store_true", help="print a short module summary to stderr")
     ap.add_argument("--no-output", action="store_true", help="do not print the resulting IR")
@@ -256,7 +271,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.list_passes:
         from smopt.passes.framework.registry import describe_all
-        sys.stdout.write(describe_all())
+        sys.stdout.write(describe_all(verbose=args.verbose))
         return 0
     return guarded("smopt", args, lambda: _main(args))
 

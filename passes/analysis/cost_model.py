@@ -51,6 +51,7 @@ from smopt.ir import opdefs
 from smopt.ir import types as T
 from smopt.ir.attributes import FuncAttr
 from smopt.ir.core import CALL_OPS
+from smopt.passes.analysis.traits import BRANCH_OPS, WHILE_OPS
 
 DYNAMIC_DIM = 1
 UNKNOWN_ELEMENTS = 64
@@ -93,8 +94,6 @@ Igammac Xlogy Xlog1py Ndtri BesselI0e BesselI1e LeakyRelu SquaredDifference
 MATMUL = frozenset({"MatMul", "SparseMatMul"})
 BATCH_MATMUL = frozenset({"BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"})
 POOL = frozenset({"MaxPool", "AvgPool", "MaxPool3D", "AvgPool3D"})
-IF_OPS = frozenset({"If", "StatelessIf", "Case", "StatelessCase"})
-WHILE_OPS = frozenset({"While", "StatelessWhile"})
 _STRING_PREFIXES = ("String", "Regex", "Substr", "Unicode", "AsString", "DecodeBase64",
                     "EncodeBase64", "ReduceJoin", "StaticRegex")
 
@@ -226,7 +225,7 @@ def _function_refs(op):
     callee = op.callee
     if callee is not None:
         return [("sum", [callee])]
-    if op.type in IF_OPS:
+    if op.type in BRANCH_OPS:
         names = []
         for key in ("then_branch", "else_branch"):
             v = op.attrs.get(key)
@@ -257,7 +256,7 @@ class CostModel:
         """The op's cost without any function it calls."""
         if op.type in FREE or op.type in CALL_OPS or op.type in self.module.functions:
             return 0
-        if op.type in IF_OPS or op.type in WHILE_OPS:
+        if op.type in BRANCH_OPS or op.type in WHILE_OPS:
             return 0
         nbytes = sum(_bytes(v.type) for v in op.operands) + sum(_bytes(r.type) for r in op.results)
         return int(_flops(op)) + -(-nbytes // 4)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import re
 
-from smopt.ir import types as T
-from smopt.ir.attributes import FuncAttr
 from smopt.ir.callgraph import GRAPH
 from smopt.ir.core import Argument, OpResult
 
@@ -27,7 +25,6 @@ TPU_ATTR = "smopt.tpu_function"
 STUB_FOR_ATTR = "smopt.tpu_stub_for"
 STUB_CALL_ATTR = "smopt.tpu_call_stub"
 XLA_CLUSTER_ATTR = "smopt.xla_cluster"
-CALLS = ("PartitionedCall", "StatefulPartitionedCall", "TPUPartitionedCall")
 
 # fill / border colours per group kind (ColorBrewer pastel and dark tones)
 FILL = {"tpu": "#fdd0a2", "stub": "#fff7bc", "xla": "#c7e9c0", "call": "#f0f0f0"}
@@ -161,11 +158,14 @@ class _Group:
 
 def dataflow_dot(module, fn, expand=True):
     """DOT text of `fn`'s dataflow (see the module docstring)."""
-    return _Dataflow(module, fn, expand).render()
+    return DataflowGraph(module, fn, expand).render()
 
 
-class _Dataflow:
-    def __init__(self, module, fn, expand):
+class DataflowGraph:
+    """One function's dataflow picture: `render()` gives the DOT text; after it, `nodes`,
+    `edges` and `groups` hold what was drawn (the dataflow-graph pass counts them)."""
+
+    def __init__(self, module, fn, expand=True):
         self.module, self.fn, self.expand = module, fn, expand
         self.nodes = {}        # id -> attrs dict (label, tooltip, ...)
         self.node_order = []
@@ -393,8 +393,9 @@ def _cluster_id(key, ids):
 
 
 def resolve_function(module, name):
-    """The function `name` names (`@f` or `f`; `<graph>`, `graph` or `main` for the main
-    graph); empty: the first signature's function, else the main graph."""
+    """The function `name` names (`@f` or `f`; `graph`, `__graph__` (its name, as
+    --print-ir-function matches it), `<graph>` or `main` for the main graph); empty: the first
+    signature's function, else the main graph."""
     name = (name or "").strip()
     if name.startswith("@"):
         name = name[1:]
@@ -403,10 +404,11 @@ def resolve_function(module, name):
             if s.function in module.functions:
                 return module.functions[s.function]
         return module.graph
-    if name in (GRAPH, "graph", "main") and module.graph is not None and name not in module.functions:
+    if name in (GRAPH, "graph", "__graph__", "main") and module.graph is not None \
+            and name not in module.functions:
         return module.graph
     return module.functions.get(name)
 
 
-__all__ = ["call_graph_dot", "dataflow_dot", "resolve_function", "function_kind", "function_marks",
-           "call_kind"]
+__all__ = ["DataflowGraph", "call_graph_dot", "dataflow_dot", "resolve_function", "function_kind",
+           "function_marks", "call_kind"]

@@ -1,13 +1,26 @@
-"""Which variable does a resource value hold, and how to give a variable a new dtype everywhere.
+"""Which variable does a resource value hold: the one resource/variable analysis.
 
-Helper of the `quantize` pass (no pass is registered here). A variable's handle reaches the
-ops that use it through function arguments bound to the object graph
-(`tf_saved_model.bound_input`), call ops (operand k of a call is argument k of its callee),
-resource Identities, and the main graph's VarHandleOps, which reach the checkpoint functions
-(`__inference__traced_save/restore`) whose SaveV2/RestoreV2 `tensor_names` name the variable's
-checkpoint key. The values linked this way form one class per variable (union-find).
+A variable's handle reaches the ops that use it through function arguments bound to the object
+graph (`tf_saved_model.bound_input`), call ops (operand k of a call is argument k of its
+callee), forwarding ops (passes/analysis/traits.py) and the main graph's VarHandleOps, which
+reach the checkpoint functions (`__inference__traced_save/restore`) whose SaveV2/RestoreV2
+`tensor_names` name the variable's checkpoint key. The values linked this way form one handle
+class per handle (union-find); classes that share a variable, and the variables they carry,
+form one group (Keras exports list the same variable under two object-graph paths, and Keras 3
+exports save a variable through another VarHandleOp than the one its functions capture).
 
-For each variable the analysis says what the pass may do:
+`ResourceAnalysis(module, flow)` builds this once; `flow` says how far handles are followed:
+- `STRICT` (quantize, freeze-variables, compression): through Identity and into callee
+  arguments only; a handle passed to control flow, IdentityN or returned is a use the
+  analysis does not understand (so the passes that retype or freeze never miss a user).
+- `THROUGH_CONTROL_FLOW` (bf16-convert): also IdentityN, call results (callee returns) and
+  If/Case/While branches and bodies, which bf16-convert retypes along with the variable.
+Checkpoints are decoded here only (`checkpoint_keys`, `save_links`, `restore_links`): the
+usual chains are ReadVariableOp -> Identity* -> SaveV2 and RestoreV2 -> Identity* ->
+AssignVariableOp; a variable whose chain is anything else is `broken`.
+
+`VariableAnalysis(module)` (STRICT) says what quantize and freeze-variables may do with each
+group:
 - "retype": every use is understood (reads, the checkpoint functions' save/restore pattern,
   handle-only ops), so the variable itself can become int8: ReadVariableOp/VarHandleOp dtypes,
   argument handle data, RestoreV2/SaveV2 dtypes and the Identities between them change.
@@ -17,33 +30,30 @@ For each variable the analysis says what the pass may do:
 - "skip": the handle is written at run time (AssignVariableOp outside the restore pattern,
   ResourceApply*, ...), reaches unknown ops, or its class is ambiguous (a value that can hold
   several variables, or comes from somewhere the analysis cannot follow).
+`ResourceAnalysis.components()` (THROUGH_CONTROL_FLOW) gives bf16-convert each group with its
+handle classes and their uses by role.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from smopt.ir import types as T
-from smopt.ir.attributes import DenseElements
-from smopt.ir.core import CALL_OPS, Function, Op, OpResult
+from smopt.ir.attributes import DenseElements, FuncAttr
+from smopt.ir.callgraph import call_sites
+from smopt.ir.core import Function, Op, OpResult
+from smopt.passes.analysis.traits import (ALIASING, CASE_OPS, IDENTITY, IF_OPS, VARIABLE_METADATA, VARIABLE_READS,
+                                          VARIABLE_WRITES, WHILE_OPS, trace_forwarding)
 
-# Ops that take a handle but neither read the value's dtype nor write the variable.
-_HANDLE_ONLY = frozenset({"DisableCopyOnRead", "VarIsInitializedOp", "DestroyResourceOp", "VariableShape"})
-# Read-only ops that carry the dtype in a way the retyping does not follow.
-_READ_ONLY = frozenset({"ResourceGather", "ResourceGatherNd"})
-_FORWARD = frozenset({"Identity"})
+CHECKPOINT_OPS = frozenset({"SaveV2", "RestoreV2", "MergeV2Checkpoints"})
 
 
-def _is_resource(v):
+def is_resource(v):
     return isinstance(v.type, T.TensorType) and v.type.dtype is T.resource
 
 
-def trace_identity(v):
-    """Follow Identity ops backwards from value `v`."""
-    while isinstance(v, OpResult) and v.op.type in _FORWARD and len(v.op.operands) == 1:
-        v = v.op.operands[0]
-    return v
-
-
-def _const_strings(v):
-    v = trace_identity(v)
+def const_strings(v):
+    """The strings of a string Const behind `v` (through Identity), or None."""
+    v = trace_forwarding(v, IDENTITY)
     if isinstance(v, OpResult) and v.op.type == "Const":
         val = v.op.attrs.get("value")
         if isinstance(val, DenseElements) and val.type.dtype is T.string:
@@ -51,19 +61,85 @@ def _const_strings(v):
     return None
 
 
-class VariableAnalysis:
-    def __init__(self, module):
+def checkpoint_keys(op):
+    """The `tensor_names` of a SaveV2/RestoreV2 op (checkpoint keys, in tensor order), or None."""
+    return const_strings(op.operands[1]) if op.type in ("SaveV2", "RestoreV2") and len(op.operands) > 1 else None
+
+
+def saved_keys(fn):
+    """Every key the SaveV2 ops of function `fn` save, or None when one's names are not constant."""
+    out = []
+    for op in fn.ops:
+        if op.type == "SaveV2":
+            keys = checkpoint_keys(op)
+            if keys is None:
+                return None
+            out.extend(keys)
+    return out
+
+
+def checkpoint_functions(module):
+    """Names of the functions that save or restore the checkpoint (TF2's `_traced_save/restore`)."""
+    return {name for name, fn in module.functions.items() if any(op.type in CHECKPOINT_OPS for op in fn.ops)}
+
+
+@dataclass(frozen=True)
+class HandleFlow:
+    """How far ResourceAnalysis follows a handle (module docstring)."""
+    forwarding: frozenset      # forwarding ops whose results are their resource operands
+    call_results: bool         # bind call results to the callee's returns (arity must match)
+    control_flow: bool         # bind If/Case/While operands to branch/body arguments and results
+
+
+STRICT = HandleFlow(IDENTITY, call_results=False, control_flow=False)
+THROUGH_CONTROL_FLOW = HandleFlow(ALIASING, call_results=True, control_flow=True)
+
+
+@dataclass
+class HandleClass:
+    """Resource values that are one handle, the ops using it and the variables it carries."""
+    values: list = field(default_factory=list)
+    uses: list = field(default_factory=list)        # (op, function, role)
+    variables: dict = field(default_factory=dict)   # path -> Variable
+
+
+@dataclass
+class VariableGroup:
+    """Variables that must change together, with the handle classes carrying them."""
+    variables: list
+    classes: list
+
+
+def use_role(op_type):
+    """What an op with a resource operand does to the variable: reader, writer, neutral, opaque."""
+    if op_type in VARIABLE_READS:
+        return "reader"
+    if op_type in VARIABLE_WRITES:
+        return "writer"
+    return "neutral" if op_type in VARIABLE_METADATA else "opaque"
+
+
+class ResourceAnalysis:
+    """Handle classes, their variables and the checkpoint links of one module."""
+
+    def __init__(self, module, flow=STRICT):
         self.module = module
+        self.flow = flow
         self._parent = {}
-        self._values = {}
-        self._seeds = {}          # id(value) -> set of variable paths
-        self._uncertain = set()   # ids of values whose source the analysis cannot follow
-        self._uses = []           # (value, op, operand index) for non-structural uses
+        self._values = {}          # id -> resource Value, in the order first seen
+        self.seeds = []            # (value id, Variable)
+        self.uncertain = set()     # ids of values whose source the analysis cannot follow
+        self.uses = []             # (value, op, function, operand index) not followed
+        self.handles = []          # (VarHandleOp, function)
+        self.save_links = {}       # Variable path -> [(SaveV2 op, tensor index, [Identity ops])]
+        self.restore_links = {}    # Variable path -> [(RestoreV2 op, output index, [Identity ops])]
+        self.broken = set()        # Variable paths whose save/restore chain is not understood
+        self.restored = {}         # id(AssignVariableOp) -> checkpoint key it restores
         self._by_key = {v.checkpoint_key: v for v in module.variables if v.checkpoint_key}
         self._by_node = {v.node_id: v for v in module.variables}
         self._by_path = {v.path: v for v in module.variables}
         self._build()
-        self._classify()
+        self._group()
 
     # ---- union-find -------------------------------------------------------------------
     def _add(self, v):
@@ -84,122 +160,180 @@ class VariableAnalysis:
         if ra != rb:
             self._parent[ra] = rb
 
-    # ---- building ---------------------------------------------------------------------
-    def _callers(self):
-        """function name -> True when every reference to it is a call op's callee."""
-        only_calls = {name: True for name in self.module.functions}
-        for fn in self.module.all_functions():
-            for op, name, how in fn.walk_function_refs():
-                if name not in only_calls:
-                    continue
-                if how == "call" or (how == "f" and op.type in CALL_OPS):
-                    continue
-                only_calls[name] = False
-        return only_calls
+    def _bind(self, a, b):
+        if is_resource(a) and is_resource(b):
+            self._union(a, b)
 
+    def _seed(self, v, var):
+        self.seeds.append((self._add(v), var))
+
+    # ---- building ---------------------------------------------------------------------
     def _build(self):
         m = self.module
-        only_calls = self._callers()
+        sites = call_sites(m)    # None: referenced other than by calls
         for fn in m.all_functions():
             for a in fn.args:
-                if not _is_resource(a):
+                if not is_resource(a):
                     continue
                 self._add(a)
                 bound = a.attrs.get("tf_saved_model.bound_input")
                 if isinstance(bound, int) and bound in self._by_node:
-                    self._seeds.setdefault(id(a), set()).add(self._by_node[bound].path)
-                elif not fn.is_graph and not only_calls.get(fn.name, False):
-                    self._uncertain.add(id(a))
+                    self._seed(a, self._by_node[bound])
+                elif not fn.is_graph and sites.get(fn.name) is None:
+                    self.uncertain.add(id(a))
             for op in fn.ops:
                 self._visit(fn, op)
             for v in fn.returns:
-                if _is_resource(v):
+                if is_resource(v):
                     self._add(v)
-                    self._uncertain.add(id(v))
+                    self.uncertain.add(id(v))
+        for fn in m.all_functions():
+            for op in fn.ops:
+                if op.type == "SaveV2":
+                    self._link_save(op)
+                elif op.type == "RestoreV2":
+                    self._link_restore(op)
 
     def _visit(self, fn, op):
-        m = self.module
+        flow = self.flow
         for r in op.results:
-            if _is_resource(r):
+            if is_resource(r):
                 self._add(r)
-                if op.type != "VarHandleOp" and op.type not in _FORWARD:
-                    self._uncertain.add(id(r))
-        callee = op.callee
-        operands = op.operands[:-1] if op.type == "TPUPartitionedCall" else op.operands
-        if callee is not None and callee in m.functions:
-            target = m.functions[callee]
-            for i, v in enumerate(operands):
-                if _is_resource(v) and i < len(target.args):
-                    self._union(v, target.args[i])
+                if op.type != "VarHandleOp" and op.type not in flow.forwarding:
+                    self.uncertain.add(id(r))
+        if op.type == "VarHandleOp":
+            self.handles.append((op, fn))
+        if not any(is_resource(v) for v in op.operands):
             return
-        if op.type in _FORWARD:
-            for v, r in zip(op.operands, op.results):
-                if _is_resource(v):
-                    self._union(v, r)
+        if self._follow(op):
             return
         for i, v in enumerate(op.operands):
-            if _is_resource(v):
+            if is_resource(v):
                 self._add(v)
-                self._uses.append((v, op, i))
-        if op.type == "AssignVariableOp" and len(op.operands) == 2:
-            key = self._restored_key(op.operands[1])
-            if key is not None and key in self._by_key:
-                self._seeds.setdefault(id(op.operands[0]), set()).add(self._by_key[key].path)
-        elif op.type == "SaveV2":
-            names = _const_strings(op.operands[1])
-            for j, t in enumerate(op.operands[3:]):
-                src = trace_identity(t)
-                if names and j < len(names) and isinstance(src, OpResult) \
-                        and src.op.type == "ReadVariableOp" and names[j] in self._by_key:
-                    self._add(src.op.operands[0])
-                    self._seeds.setdefault(id(src.op.operands[0]), set()).add(self._by_key[names[j]].path)
+                self.uses.append((v, op, fn, i))
 
-    @staticmethod
-    def _copied_from(assign):
-        """The handle an AssignVariableOp copies from (its value is a ReadVariableOp), or None."""
-        src = trace_identity(assign.operands[1]) if len(assign.operands) == 2 else None
-        if isinstance(src, OpResult) and src.op.type == "ReadVariableOp":
-            return src.op.operands[0]
-        return None
+    def _follow(self, op):
+        """Bind the handles `op` passes on (forwarding, calls, control flow under the flow);
+        False when `op` is not such an op or cannot be followed: its operands are uses."""
+        m, flow = self.module, self.flow
+        if op.type in flow.forwarding:
+            for v, r in zip(op.operands, op.results):
+                self._bind(v, r)
+            return True
+        callee = op.callee
+        if callee is not None:
+            operands = op.operands[:-1] if op.type == "TPUPartitionedCall" else op.operands
+            target = m.functions.get(callee)
+            if not flow.call_results:
+                if target is None:
+                    return False
+                for v, a in zip(operands, target.args):
+                    if is_resource(v):
+                        self._union(v, a)
+                return True
+            return self._bind_call(operands, op.results, target)
+        if not flow.control_flow:
+            return False
+        if op.type in IF_OPS or op.type in CASE_OPS:
+            names = ([op.attrs.get(k) for k in IF_OPS[op.type]] if op.type in IF_OPS
+                     else list(op.attrs.get("branches") or []))
+            ok = bool(names)
+            for f in names:
+                ok &= isinstance(f, FuncAttr) and self._bind_call(op.operands[1:], op.results,
+                                                                  m.functions.get(f.name))
+            return ok
+        if op.type in WHILE_OPS:
+            ok = True
+            for key in ("cond", "body"):
+                f = op.attrs.get(key)
+                g = m.functions.get(f.name) if isinstance(f, FuncAttr) else None
+                if g is None or len(g.args) != len(op.operands):
+                    ok = False
+                    continue
+                for v, a in zip(op.operands, g.args):
+                    self._bind(v, a)
+                if key == "body":
+                    for v, ret, r in zip(op.operands, g.returns, op.results):
+                        self._bind(v, ret)
+                        self._bind(v, r)
+            return ok
+        return False
 
-    @staticmethod
-    def _restored_key(value):
-        src = trace_identity(value)
-        if isinstance(src, OpResult) and src.op.type == "RestoreV2":
-            names = _const_strings(src.op.operands[1])
-            if names and src.index < len(names):
-                return names[src.index]
-        return None
+    def _bind_call(self, operands, results, callee):
+        if callee is None or len(operands) != len(callee.args):
+            return False
+        for v, arg in zip(operands, callee.args):
+            self._bind(v, arg)
+        for r, ret in zip(results, callee.returns):
+            self._bind(r, ret)
+        return True
 
-    # ---- classification ---------------------------------------------------------------
-    def _classify(self):
-        """Variables whose handles meet in one class are one group (Keras exports list the
-        same variable under two object-graph paths, with one handle in the graph); the
-        pass treats a group as one weight and requires equal values."""
-        order = {"retype": 0, "freeze": 1, "skip": 2}
-        self._class_vars = {}
-        self._class_status = {}
-        copies = []
-        for k in self._parent:
-            root = self._find(k)
-            self._class_vars.setdefault(root, set()).update(self._seeds.get(k, ()))
-            if k in self._uncertain:
-                self._class_status[root] = "skip"
-        for v, op, idx in self._uses:
-            root = self._find(id(v))
-            status = self._class_status.get(root, "retype")
-            if op.type == "ReadVariableOp" or op.type in _HANDLE_ONLY:
-                use = "retype"
-            elif op.type == "AssignVariableOp" and self._restored_key(op.operands[1]) is not None:
-                use = "retype"
-            elif op.type == "AssignVariableOp" and idx == 0 and self._copied_from(op) is not None:
-                use = "retype"    # checked below: the source must be in the same group
-                copies.append((root, self._copied_from(op)))
-            elif op.type in _READ_ONLY:
-                use = "freeze"
+    # ---- checkpoint links ---------------------------------------------------------------
+    def _link_save(self, op):
+        """SaveV2 tensor j is ReadVariableOp -> Identity* of the variable keyed names[j]."""
+        keys = checkpoint_keys(op)
+        if not keys:
+            return
+        for j, t in enumerate(op.operands[3:len(keys) + 3]):
+            var = self._by_key.get(keys[j])
+            if var is None:
+                continue
+            chain = []
+            src = trace_forwarding(t, IDENTITY, chain)
+            if isinstance(src, OpResult) and src.op.type == "ReadVariableOp":
+                self._seed(src.op.operands[0], var)
+                self.save_links.setdefault(var.path, []).append((op, j, chain))
             else:
-                use = "skip"
-            self._class_status[root] = max(status, use, key=order.get)
+                self.broken.add(var.path)
+
+    def _link_restore(self, op):
+        """RestoreV2 output i -> Identity* -> AssignVariableOp(handle, value) restores the
+        variable keyed names[i] into that handle; a linear chain is a link bf16 retypes."""
+        keys = checkpoint_keys(op)
+        if not keys:
+            return
+        for i, r in enumerate(op.results[:len(keys)]):
+            var = self._by_key.get(keys[i])
+            stack = [r]
+            while stack:
+                v = stack.pop()
+                for user, idx in v.uses:
+                    if not isinstance(user, Op):
+                        continue
+                    if user.type in IDENTITY:
+                        stack.append(user.results[0])
+                    elif user.type == "AssignVariableOp" and idx == 1 and len(user.operands) == 2:
+                        self.restored[id(user)] = keys[i]
+                        if var is not None:
+                            self._seed(user.operands[0], var)
+            if var is None:
+                continue
+            chain, v = [], r
+            while len(v.uses) == 1 and isinstance(v.uses[0][0], Op) and v.uses[0][0].type in IDENTITY:
+                chain.append(v.uses[0][0])
+                v = v.uses[0][0].results[0]
+            users = v.users()
+            if len(users) == 1 and isinstance(users[0], Op) and users[0].type == "AssignVariableOp" \
+                    and len(users[0].operands) == 2 and users[0].operands[1] is v:
+                self.restore_links.setdefault(var.path, []).append((op, i, chain))
+            else:
+                self.broken.add(var.path)
+
+    # ---- grouping -----------------------------------------------------------------------
+    def _group(self):
+        """Handle classes, and variable groups: variables whose handles meet in one class are
+        one group, transitively."""
+        self.classes = {}     # root id -> HandleClass, in the order first seen
+        for k, v in self._values.items():
+            self.classes.setdefault(self._find(k), HandleClass()).values.append(v)
+        for v, op, fn, _ in self.uses:
+            self.classes[self._find(id(v))].uses.append((op, fn, use_role(op.type)))
+        for op, fn in self.handles:
+            for r in op.results:
+                if id(r) in self._parent:
+                    self.classes[self._find(id(r))].uses.append((op, fn, "handle"))
+        for k, var in self.seeds:
+            self.classes[self._find(k)].variables[var.path] = var
         vparent = {p: p for p in self._by_path}
 
         def vfind(p):
@@ -208,8 +342,8 @@ class VariableAnalysis:
                 p = vparent[p]
             return p
 
-        for paths in self._class_vars.values():
-            paths = sorted(paths)
+        for cls in self.classes.values():
+            paths = sorted(cls.variables)
             for p in paths[1:]:
                 a, b = vfind(paths[0]), vfind(p)
                 if a != b:
@@ -218,6 +352,66 @@ class VariableAnalysis:
         for p in self._by_path:
             comps.setdefault(vfind(p), set()).add(p)
         self._group_of = {p: frozenset(comps[vfind(p)]) for p in self._by_path}
+
+    def class_of(self, value):
+        """The HandleClass holding resource value `value`, or None."""
+        k = id(value)
+        return self.classes[self._find(k)] if k in self._parent else None
+
+    def components(self):
+        """[VariableGroup] of every group some handle class carries, in module order; its
+        classes in the order first seen."""
+        order = {v.path: i for i, v in enumerate(self.module.variables)}
+        groups = {}
+        for cls in self.classes.values():
+            if cls.variables:
+                g = self._group_of[next(iter(cls.variables))]
+                groups.setdefault(g, []).append(cls)
+        out = [VariableGroup(sorted((self._by_path[p] for p in g), key=lambda v: order.get(v.path, 0)), classes)
+               for g, classes in groups.items()]
+        return sorted(out, key=lambda grp: order.get(grp.variables[0].path, 0))
+
+
+class VariableAnalysis(ResourceAnalysis):
+    """ResourceAnalysis(STRICT) with what quantize and freeze-variables may do per group."""
+
+    def __init__(self, module):
+        super().__init__(module, STRICT)
+        self._classify()
+
+    @staticmethod
+    def _copied_from(assign):
+        """The handle an AssignVariableOp copies from (its value is a ReadVariableOp), or None."""
+        src = trace_forwarding(assign.operands[1], IDENTITY) if len(assign.operands) == 2 else None
+        if isinstance(src, OpResult) and src.op.type == "ReadVariableOp":
+            return src.op.operands[0]
+        return None
+
+    # ---- classification ---------------------------------------------------------------
+    def _classify(self):
+        """A group's status is the worst of its classes' (the pass treats a group as one
+        weight and requires equal values)."""
+        order = {"retype": 0, "freeze": 1, "skip": 2}
+        self._class_vars = {root: set(cls.variables) for root, cls in self.classes.items()}
+        self._class_status = {}
+        copies = []
+        for k in self.uncertain:
+            self._class_status[self._find(k)] = "skip"
+        for v, op, _, idx in self.uses:
+            root = self._find(id(v))
+            status = self._class_status.get(root, "retype")
+            if op.type == "ReadVariableOp" or op.type in VARIABLE_METADATA:
+                use = "retype"
+            elif op.type == "AssignVariableOp" and id(op) in self.restored:
+                use = "retype"
+            elif op.type == "AssignVariableOp" and idx == 0 and self._copied_from(op) is not None:
+                use = "retype"    # checked below: the source must be in the same group
+                copies.append((root, self._copied_from(op)))
+            elif op.type in VARIABLE_READS:
+                use = "freeze"    # read-only ops the retyping does not follow (ResourceGather)
+            else:
+                use = "skip"
+            self._class_status[root] = max(status, use, key=order.get)
         for root, src in copies:
             src_paths = self._class_vars.get(self._find(id(src))) if id(src) in self._parent else None
             dst_paths = self._class_vars.get(root)
@@ -302,10 +496,7 @@ class VariableAnalysis:
     @staticmethod
     def _retype_restore(value, storage):
         chain = []
-        v = value
-        while isinstance(v, OpResult) and v.op.type in _FORWARD:
-            chain.append(v.op)
-            v = v.op.operands[0]
+        v = trace_forwarding(value, IDENTITY, chain)
         if not (isinstance(v, OpResult) and v.op.type == "RestoreV2"):
             return False
         rop = v.op
@@ -322,11 +513,11 @@ class VariableAnalysis:
     @staticmethod
     def _retype_identities(value, element, storage):
         """Identities between a (retyped) read and an AssignVariableOp copying it."""
-        v = value
-        while isinstance(v, OpResult) and v.op.type in _FORWARD:
-            v.op.attrs["T"] = storage
-            v.type = T.TensorType(element, v.type.shape)
-            v = v.op.operands[0]
+        chain = []
+        trace_forwarding(value, IDENTITY, chain)
+        for op in chain:
+            op.attrs["T"] = storage
+            op.results[0].type = T.TensorType(element, op.results[0].type.shape)
 
     @staticmethod
     def _retype_save_uses(read, element, storage):
@@ -335,7 +526,7 @@ class VariableAnalysis:
             for user, idx in list(v.uses):
                 if isinstance(user, Function) or not isinstance(user, Op):
                     continue
-                if user.type in _FORWARD:
+                if user.type in IDENTITY:
                     walk(user.results[0], chain + [user])
                 elif user.type == "SaveV2" and idx >= 3:
                     dtypes = list(user.attrs.get("dtypes", []))
@@ -356,7 +547,7 @@ def float_uses(value):
         if isinstance(user, Function):
             out.append((user, idx))
             continue
-        if user.type in _FORWARD and isinstance(user.attrs.get("T"), T.DType) and user.attrs["T"].is_integer:
+        if user.type in IDENTITY and isinstance(user.attrs.get("T"), T.DType) and user.attrs["T"].is_integer:
             continue  # an Identity chain into SaveV2 that `retype` switched to int8
         if user.type == "SaveV2":
             continue
@@ -367,4 +558,6 @@ def float_uses(value):
     return out
 
 
-__all__ = ["VariableAnalysis", "trace_identity", "float_uses"]
+__all__ = ["ResourceAnalysis", "VariableAnalysis", "HandleFlow", "STRICT", "THROUGH_CONTROL_FLOW", "HandleClass",
+           "VariableGroup", "use_role", "is_resource", "const_strings", "checkpoint_keys", "saved_keys", "checkpoint_functions",
+           "CHECKPOINT_OPS", "float_uses"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 
-def write_text(dest, text):
+def write_text(dest: str, text: str) -> None:
     if dest == "-":
         sys.stderr.write(text)
         sys.stderr.flush()

@@ -70,13 +70,9 @@ NEVER_CONVERT_OPS = frozenset({
     "Placeholder", "PlaceholderWithDefault", "ImmutableConst", "HostConst",
 })
 
-# Resource ops that touch a variable's value, with the index of the value operand for
-# writers. Everything else that takes a variable's handle, other than calls, control flow,
-# Identity and RESOURCE_NEUTRAL ops, keeps the variable float32.
-VARIABLE_READERS = frozenset({"ReadVariableOp", "ResourceGather", "ResourceGatherNd"})
-VARIABLE_WRITERS = {"AssignVariableOp": 1, "AssignAddVariableOp": 1, "AssignSubVariableOp": 1}
-RESOURCE_NEUTRAL = frozenset({"VarIsInitializedOp", "VariableShape", "DisableCopyOnRead",
-                              "DestroyResourceOp", "VarHandleOp"})
+# Which resource ops read, write or only hold a variable: passes/analysis/traits.py
+# (VARIABLE_READS, VARIABLE_WRITES, VARIABLE_METADATA). Anything else that takes a variable's
+# handle, other than calls, control flow and IdentityN, keeps the variable float32.
 
 
 @functools.lru_cache(maxsize=None)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from smopt.ir import types as T
-from smopt.ir.core import Op
+from smopt.ir.builder import Builder
 
 QMIN, QMAX = -128, 127
 WMAX = 127
@@ -104,8 +104,10 @@ def tt(element, shape):
     return T.TensorType(element, shape)
 
 
-class Builder:
-    """Inserts ops before `anchor` in `fn`, named `<prefix>/<suffix>`.
+class LoweringBuilder:
+    """The lowerings' op factory over an IR Builder: ops go before `anchor` (or, with
+    `after`, behind it in creation order), are named `<prefix>/<suffix>` (made unique) and
+    stand for their first result, which is what the arithmetic below composes.
 
     `shared` (one dict per pass run) holds the scalar constants every lowering in a function
     reuses (the int8 bounds, reduction axes, ...): one `quantize/<name>` op each, first in the
@@ -114,39 +116,23 @@ class Builder:
 
     def __init__(self, fn, anchor, prefix, after=False, shared=None):
         self.fn = fn
-        self.anchor = anchor
+        self.builder = Builder.after(anchor) if after else Builder.before(anchor)
         self.prefix = prefix
-        self.after = after
-        self.last = None
         self.shared = {} if shared is None else shared
         self.site_consts = {}
 
-    def _insert(self, op):
-        if self.after:
-            self.fn.insert_after(self.last or self.anchor, op, uniquify=False)
-            self.last = op
-        else:
-            self.fn.insert_before(self.anchor, op, uniquify=False)
-        return op.results[0]
-
     def op(self, op_type, operands, rtype, attrs, suffix):
-        name = self.fn.unique_op_name(f"{self.prefix}/{suffix}")
-        return self._insert(Op(op_type, operands, [rtype], attrs, name))
+        return self.builder.create(op_type, operands, [rtype], attrs, f"{self.prefix}/{suffix}").results[0]
 
     def const(self, array, suffix, element=None):
-        from smopt.ir.core import make_const
-        return self._insert(make_const(np.asarray(array), self.fn.unique_op_name(f"{self.prefix}/{suffix}"),
-                                       element))
+        return self.builder.const(np.asarray(array), f"{self.prefix}/{suffix}", element).results[0]
 
     def shared_const(self, array, name):
-        from smopt.ir.core import make_const
         arr = np.asarray(array)
         key = (id(self.fn), arr.dtype.str, arr.shape, arr.tobytes())
         v = self.shared.get(key)
         if v is None or v.op.parent is not self.fn:
-            op = make_const(arr, self.fn.unique_op_name(f"quantize/{name}"))
-            self.fn.insert_before(self.fn.ops[0], op, uniquify=False)
-            v = self.shared[key] = op.results[0]
+            v = self.shared[key] = Builder.at_start(self.fn).const(arr, f"quantize/{name}").results[0]
         return v
 
     # elementwise helpers (result shape = first operand's shape unless given)

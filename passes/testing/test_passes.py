@@ -5,9 +5,9 @@ test-fail reports a failure, test-crash raises, test-break-ir leaves IR that doe
 from __future__ import annotations
 
 from smopt.ir.attributes import FuncAttr
-from smopt.ir.core import Op
+from smopt.ir.builder import Builder
 
-from smopt.passes.framework.registry import Option, Pass, PassError, register
+from smopt.passes.framework.registry import Pass, PassError, option, register
 
 
 @register
@@ -15,7 +15,7 @@ class TestFail(Pass):
     name = "test-fail"
     title = "TestFail"
     summary = "(testing) Report a failure"
-    options = (Option("message", str, "requested failure", "the failure message"),)
+    message: str = option("requested failure", "the failure message")
 
     def run(self, module):
         raise PassError(self.message)
@@ -39,5 +39,5 @@ class TestBreakIR(Pass):
 
     def run(self, module):
         for fn in module.functions.values():
-            fn.append(Op("PartitionedCall", (), (), {"f": FuncAttr("missing")}, "broken"))
+            Builder.at_end(fn).create("PartitionedCall", (), (), {"f": FuncAttr("missing")}, "broken")
             return

@@ -1,8 +1,8 @@
 // Graphviz renders what dataflow-graph and call-graph print (where `dot` is installed).
 // REQUIRES: dot
-// RUN: smopt %S/dataflow-graph.mlir --split-input-file -p 'tpu-insert-call-stubs,dataflow-graph{output=%t.dot}' -o /dev/null
+// RUN: smopt %S/basic.mlir --split-input-file -p 'tpu-insert-call-stubs,dataflow-graph{output=%t.dot}' -o /dev/null
 // RUN: dot -Tsvg %t.dot | filecheck %s
-// RUN: smopt %S/dataflow-graph.mlir --split-input-file -p 'tpu-insert-call-stubs,call-graph{format=dot output=%t.cg.dot}' -o /dev/null
+// RUN: smopt %S/basic.mlir --split-input-file -p 'tpu-insert-call-stubs,call-graph{format=dot output=%t.cg.dot}' -o /dev/null
 // RUN: dot -Tsvg %t.cg.dot | filecheck %s --check-prefix=CG
 
 // CHECK: <svg

@@ -1,5 +1,5 @@
 // RUN: smopt %s -p 'quantize{method=weight_only min-num-elements=0}' --pass-statistics 2>&1 | filecheck %s
-// Int8 variables (handles, reads, save/restore) are rewritten by passes/quantize_variables.py.
+// Int8 variables (handles, reads, save/restore) are rewritten by passes/analysis/variables.py.
 
 // Weights held in variables (values given in the IR, as passes print them). The analysis
 // follows each handle through bound inputs, calls and the checkpoint functions:

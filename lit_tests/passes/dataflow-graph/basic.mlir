@@ -9,6 +9,13 @@
 // RUN: not smopt %s --split-input-file -p 'dataflow-graph{function=nope}' -o /dev/null 2>&1 | filecheck %s --check-prefix=ERR
 // RUN: smopt %s --split-input-file -p 'tpu-insert-call-stubs,dataflow-graph{function=graph}' -o /dev/null 2>&1 | filecheck %s --check-prefix=GRAPH
 // RUN: smopt %s --split-input-file -p 'tpu-insert-call-stubs,dataflow-graph{function=tpu}' -o /dev/null 2>&1 | filecheck %s --check-prefix=PROGRAM
+// Statistics: what was drawn (@serve: its 5 other ops, the XLA cluster's 4 and the TPU
+// function's 1 inside their groups, 2 arguments and the return).
+// RUN: smopt %s --split-input-file -p 'dataflow-graph{function=serve}' --pass-statistics -o /dev/null 2>&1 | filecheck %s --check-prefix=STATS
+// STATS: DataflowGraphPrinter (dataflow-graph)
+// STATS-NEXT: (S) 12 num-nodes - Number of nodes drawn (ops, arguments, the return)
+// STATS-NEXT: (S) 12 num-edges - Number of data and control edges drawn
+// STATS-NEXT: (S) 2 num-groups - Number of XLA cluster, TPU function and TPU call stub groups drawn
 
 // The placement's devices are dashed boxes; the XLA cluster call on the GPU is a green group
 // inside the GPU's box, showing the cluster's ops; the TPU call an orange group (its ordinal
