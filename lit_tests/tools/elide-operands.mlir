@@ -4,6 +4,8 @@
 // elided text is for reading: like elided constants, it does not parse back.
 // RUN: smopt %s --elide-operands-larger-than 2 | filecheck %s
 // RUN: smopt %s --elide-operands-larger-than 2 -p dce --print-ir-after=dce -o /dev/null 2>&1 | filecheck %s --check-prefix=DUMP
+// With --print-ir-function the dump keeps the module header and the selected functions, elided.
+// RUN: smopt %s --elide-operands-larger-than 2 -p dce --print-ir-after=dce --print-ir-function='^serve$' -o /dev/null 2>&1 | filecheck %s --check-prefix=FILTERED
 // RUN: smopt %s --elide-operands-larger-than 2 > %t.mlir
 // RUN: not smopt %t.mlir 2>&1 | filecheck %s --check-prefix=REPARSE
 // RUN: smopt %s --elide-operands-larger-than 8 | filecheck %s --check-prefix=SHORT
@@ -18,6 +20,12 @@
 
 // DUMP: IR Dump After DCE (dce)
 // DUMP: "tf.StatefulPartitionedCall"(%x, %w0, ... 4 more)
+
+// FILTERED: // -----// IR Dump After DCE (dce) //----- //
+// FILTERED-NEXT: module {
+// FILTERED-NEXT: func.func @serve(%x: tensor<?x4xf32> loc("x"), %w0: tensor<!tf_type.resource<tensor<4x4xf32>>> loc("w0"), ... 4 more) -> (tensor<?x4xf32> {tf.name = "y"}) {
+// FILTERED-NEXT: %0:3 = "tf.StatefulPartitionedCall"(%x, %w0, ... 4 more)
+// FILTERED-NOT: func.func @inner
 
 // REPARSE: elide-operands.mlir.tmp.mlir:{{[0-9]+}}:{{[0-9]+}}: error: this list was elided by --elide-operands-larger-than; print without it to get parseable IR
 
