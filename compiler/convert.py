@@ -19,6 +19,7 @@ from smopt.passes.framework.registry import PipelineError, parse_pipeline
 from smopt.compiler import pipelines
 from smopt.compiler.errors import SmoptError
 from smopt.compiler.exporter import check_input_output, export_saved_model, prepare_output_dir
+from smopt.compiler.graphs import write_graphs
 from smopt.compiler.importer import import_saved_model, validate_checkpoint
 from smopt.compiler.model_io import check_output_dir, check_output_file, make_work_dir
 from smopt.compiler.options import check_converter_options, parse_converter_options
@@ -117,6 +118,9 @@ def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, lo
     except VerificationError as e:
         raise SmoptError(f"the imported model does not verify: {e}") from None
     validate_checkpoint(module)  # a corrupt checkpoint fails here, before anything is written
+    graph_errors = []
+    if dump_dir:
+        graph_errors += write_graphs(module, dump_dir, "input", dataflow=False)[1]
     workdir = make_work_dir()
     pm = None
     try:
@@ -131,6 +135,8 @@ def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, lo
         pm.defer_outputs = True  # reports appear with the model, not after a failed export
         pm.record("Import", time.perf_counter() - t0)
         pm.run(module)
+        if dump_dir:
+            graph_errors += write_graphs(module, dump_dir, "output")[1]
         t1 = time.perf_counter()
         hook = (lambda d: before_publish(d, module)) if before_publish else None
         export_saved_model(module, output_dir, overwrite, before_publish=hook, before=before)
@@ -138,6 +144,9 @@ def _run_pipeline(input_dir, output_dir, pipeline, inst, overwrite, dump_dir, lo
         pm.record("Export", time.perf_counter() - t1)
         if log is not None:  # after success only: a failure stays one line
             log.write(f"{tool}: pipeline: {text or '(none)'}\n")
+            if graph_errors:
+                log.write(f"{tool}: note: dot could not render {len(graph_errors)} graph(s) in "
+                          f"{dump_dir}/graphs ({graph_errors[0]})\n")
     except BaseException:
         if pm is not None:
             pm.discard_outputs()

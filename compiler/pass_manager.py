@@ -19,8 +19,9 @@ PassInstrumentation. Each instrumentation flag is one small hook class:
     Progress             `[i/N] pass` lines for large models
 
 Dumps go through `Dumps`: to stderr (`StreamSink`) or numbered files (`TreeDirSink`,
---print-ir-tree-dir), with elided constants and, with --print-ir-function=REGEX, only the
-matching functions. `Instrumentation` holds the flags' values and builds the hooks for one run.
+--print-ir-tree-dir), with elided constants and operand lists (--elide-constants-larger-than,
+--elide-operands-larger-than) and, with --print-ir-function=REGEX, only the matching
+functions. `Instrumentation` holds the flags' values and builds the hooks for one run.
 Change detection compares structural fingerprints (`smopt.ir.fingerprint`), taken at most once
 per module state, instead of printing the module before every pass.
 """
@@ -75,6 +76,7 @@ class Instrumentation:
     verify_each: bool = True
     reproducer: str | None = None
     elide: int | None = None
+    elide_operands: int | None = None
     progress: bool = False
     stream: TextIO | None = None
 
@@ -108,7 +110,7 @@ class Instrumentation:
         """The hooks these flags ask for, in calling order: before_pass hooks run first to
         last, after_pass and after_failed hooks last to first (as MLIR's)."""
         dumps = Dumps(TreeDirSink(self.tree_dir) if self.tree_dir else StreamSink(self),
-                      StreamSink(self), self.elide, self.function_predicate())
+                      StreamSink(self), self.elide, self.function_predicate(), self.elide_operands)
         hooks: list[PassInstrumentation] = []
         if self.reproducer:
             hooks.append(CrashReproducer(self.reproducer, pm, self.verify_each))
@@ -235,17 +237,19 @@ class TreeDirSink:
 
 
 class Dumps:
-    """How the printing hooks print: the sink, elided constants, the function filter."""
+    """How the printing hooks print: the sink, elided constants and operand lists, the
+    function filter."""
 
     def __init__(self, sink: StreamSink | TreeDirSink, stream: StreamSink, elide: int | None,
-                 select: Callable[[str], bool] | None) -> None:
+                 select: Callable[[str], bool] | None, elide_operands: int | None = None) -> None:
         self.sink = sink          # dumps of the IR (a tree directory when one is given)
         self.stream = stream      # failure dumps and one-line notes always go to the stream
         self.elide = elide
+        self.elide_operands = elide_operands   # --elide-operands-larger-than
         self.select = select      # --print-ir-function
 
     def text(self, module: Module) -> str:
-        return print_module(module, self.elide, self.select)
+        return print_module(module, self.elide, self.elide_operands, function_filter=self.select)
 
     @staticmethod
     def header(what: str) -> str:

@@ -139,7 +139,10 @@ class CallGraph:
         roots |= {n for n, f in m.functions.items() if f.attrs.get("tf_saved_model.exported")}
         return {r for r in roots if r in self.g}
 
-    def to_text(self) -> str:
+    def to_text(self, marks: Callable[[str], list[str]] | None = None) -> str:
+        """One line per function with its tags (signature, alias, and what `marks(name)`
+        adds), then its callees with how each is called. (The DOT form, with TPU and XLA
+        marks, is smopt.passes.analysis.graphviz.call_graph_dot.)"""
         m = self.module
         lines = [f"// call graph: {len(m.functions)} functions, {self.g.number_of_edges()} edges"]
         order = ([GRAPH] if GRAPH in self.g else []) + list(m.functions)
@@ -156,29 +159,12 @@ class CallGraph:
                 tags.append("alias: " + ", ".join(aliases))
             if n not in m.functions and n != GRAPH:
                 tags.append("unresolved")
+            if marks is not None:
+                tags.extend(marks(n))
             label = n if n == GRAPH else "@" + n
             lines.append(label + (f" [{'; '.join(tags)}]" if tags else ""))
             for callee in sorted(self.g.successors(n)):
                 hows = sorted({f"{op.type}:{how}" if how != "call" else "direct call"
                                for op, how in self.g.edges[n, callee]["sites"]})
                 lines.append(f"  -> @{callee} ({', '.join(hows)})")
-        return "\n".join(lines) + "\n"
-
-    def to_dot(self) -> str:
-        m = self.module
-        lines = ["digraph callgraph {", "  node [shape=box];"]
-        for n in self.g.nodes:
-            label = n
-            aliases = m.function_aliases_of(n)
-            attrs = []
-            if aliases:
-                label += "\\nalias: " + ", ".join(aliases)
-                attrs.append("style=filled, fillcolor=lightblue")
-            if any(s.function == n for s in m.signatures.values()):
-                attrs.append("peripheries=2")
-            lines.append(f'  "{n}" [label="{label}"{", " + ", ".join(attrs) if attrs else ""}];')
-        for a, b, data in self.g.edges(data=True):
-            hows = sorted({how if how != "call" else "call" for _, how in data["sites"]})
-            lines.append(f'  "{a}" -> "{b}" [label="{",".join(hows)}"];')
-        lines.append("}")
         return "\n".join(lines) + "\n"

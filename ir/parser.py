@@ -14,6 +14,7 @@ import numpy as np
 from smopt.ir import types as T
 from smopt.ir.attributes import DenseElements, Elided, FuncAttr, OpaqueTensor, Placeholder, ShapeAttr
 from smopt.ir.core import Asset, CycleError, Function, Module, Op, Signature, Variable
+from smopt.ir.printer import GRAPH_OP
 
 # re.ASCII: `\d` is 0-9 only (a Unicode digit such as '\u0663' or '\u00b2' is not a number here).
 _WS = re.compile(r"(?:\s+|//[^\n]*)+", re.ASCII)
@@ -24,6 +25,8 @@ _INT = re.compile(r"-?\d+", re.ASCII)
 _DIGITS = re.compile(r"\d+", re.ASCII)
 _BUILTIN_ELEM = re.compile(r"(f8E[A-Za-z0-9]+|bf16|f16|f32|f64|ui\d+|i\d+)", re.ASCII)
 _TFTYPE = re.compile(r"!tf_type\.([a-z0-9_]+)")
+_ALIAS_REF = re.compile(r"#[A-Za-z_][A-Za-z0-9_.$\-]*")
+_LOC_ALIAS_DEF = re.compile(r"^(#[A-Za-z_][A-Za-z0-9_.$\-]*)[ \t]*=[ \t]*loc\(", re.M)
 # Attributes, literals and types nest at most this deep: deeper text is refused, since the
 # recursive parser, printer and passes would exhaust Python's stack on it.
 MAX_NESTING = 100
@@ -31,6 +34,56 @@ MAX_NESTING = 100
 # gigabytes. Real constants this large are not written as text.
 MAX_DENSE_ELEMENTS = 1 << 28
 _TYPE_PREFIXES = ("tensor<", "!quant.uniform<", "complex<", "!tf_type.")
+
+
+_HEX = re.compile(r"0x[0-9A-Fa-f]+\b", re.ASCII)
+_FLOAT_BITS = {"f16": (np.uint16, np.float16), "bf16": (np.uint16, None), "f32": (np.uint32, np.float32),
+               "f64": (np.uint64, np.float64)}
+
+
+_ELIDED = "this list was elided by --elide-operands-larger-than; print without it to get parseable IR"
+
+
+class _HexLiteral(str):
+    """A `0x...` entry of a dense literal (MLIR writes NaN and infinities so): its meaning
+    depends on the element type, known only after the literal."""
+
+
+def _hex_value(text, t, error):
+    """An attribute written in hex: with a float type, that type's bit pattern (a Python
+    float, as float attributes are); otherwise an integer."""
+    n = int(text, 16)
+    mlir = getattr(t, "mlir", None)
+    if mlir in _FLOAT_BITS:
+        try:
+            return float(_bits_to_float(n, T.BY_MLIR[mlir]))
+        except ValueError as e:
+            raise error(str(e)) from None
+    if t is not None and not (isinstance(t, T.DType) and t.is_integer):
+        raise error(f"a hex value needs an integer or float type, got {t}")
+    return n
+
+
+def _bits_to_float(n, dt):
+    width = dt.np.itemsize * 8
+    if n >= 1 << width:
+        raise ValueError(f"hex value {n:#x} is wider than {dt.mlir}")
+    uint = {16: np.uint16, 32: np.uint32, 64: np.uint64, 8: np.uint8}[width]
+    return np.array(n, dtype=uint).view(dt.np)[()]
+
+
+def _resolve_hex(vals, dt):
+    """Dense literal entries with `0x...` ones replaced by their value for element type `dt`."""
+    if isinstance(vals, list):
+        return [_resolve_hex(v, dt) for v in vals]
+    if isinstance(vals, _HexLiteral):
+        n = int(vals, 16)
+        if dt.is_float:
+            return _bits_to_float(n, dt)
+        if dt.is_integer or dt is T.bool_:
+            return n
+        raise ValueError(f"hex element for {dt.mlir}")
+    return vals
 
 
 class ParseError(Exception):
@@ -311,6 +364,13 @@ class Parser:
             raise self.error(f"expected tensor type, got {t}", start)
         return t
 
+    def function_type(self):
+        """`(t1, t2) -> (t3)` or `(t1) -> t3`."""
+        ins = self.type_list()
+        self.expect("->", "in function type")
+        outs = self.type_list()
+        return T.FunctionType(ins, outs)
+
     def type_list(self):
         """`(t1, t2)` or a single type; returns list."""
         if self.accept("("):
@@ -345,8 +405,11 @@ class Parser:
                 key = key.decode("latin-1")
             if key in out:
                 raise self.error(f"duplicate attribute '{key}'", kpos)
-            self.expect("=")
-            out[key] = self.attr()
+            if self.peek(",") or self.peek("}"):
+                out[key] = True   # MLIR's unit attribute: the name alone
+            else:
+                self.expect("=")
+                out[key] = self.attr()
             if self.accept("}"):
                 return out
             self.expect(",", "or '}' in attribute dictionary")
@@ -427,6 +490,17 @@ class Parser:
         if word and word.group(0) in ("true", "false"):
             self.pos = word.end()
             return word.group(0) == "true"
+        m = _HEX.match(s, start)
+        if m:   # MLIR's spelling of NaN and infinities (`0x7FC00000 : f32`), or a hex integer
+            self.pos = m.end()
+            t = None
+            if self.peek(":") and not self.peek("::"):
+                self.pos += 1
+                tpos = self.pos
+                t = self.type()
+            return _hex_value(m.group(0), t, lambda msg: self.error(msg, tpos if t else start))
+        if s.startswith("(", start):
+            return self.function_type()
         m = _NUMBER.match(s, start)
         if m or s.startswith(("inf", "-inf", "nan"), start):
             tok = self.number_token()
@@ -462,6 +536,8 @@ class Parser:
         if self.s.startswith('"', self.pos):
             raw = self.string()
             body = ("str", raw)
+        elif self.s.startswith(">", self.pos):   # MLIR's spelling of an empty constant
+            body = ("lit", [])
         else:
             body = ("lit", self._literal())
         self.expect(">")
@@ -494,7 +570,7 @@ class Parser:
                 if arr.size != n:
                     raise ValueError(f"hex data holds {arr.size} elements, type needs {n}")
                 return DenseElements(t, arr.reshape(t.shape))
-            vals = body[1]
+            vals = _resolve_hex(body[1], dt)
             if dt is T.bool_:
                 arr = np.array(vals, dtype=bool)
             elif dt.is_float:
@@ -533,52 +609,199 @@ class Parser:
             return True
         if self.accept("false"):
             return False
+        m = self.match(_HEX)
+        if m:
+            return _HexLiteral(m.group(0))
+        if self.accept("("):   # a complex element: (real, imaginary)
+            re_ = self._literal()
+            self.expect(",")
+            im = self._literal()
+            self.expect(")")
+            if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (re_, im)):
+                raise self.error("complex element needs two numbers")
+            return complex(re_, im)
         tok = self.number_token()
         return int(tok) if _INT.fullmatch(tok) else float(tok)
+
+    # ---- locations ---------------------------------------------------------------------
+    def _scan_loc_aliases(self):
+        """MLIR prints locations as aliases (`loc(#loc3)`) defined after the module
+        (`#loc3 = loc("MatMul")`): read every definition first."""
+        self.loc_aliases = {}
+        if "#" not in self.s:
+            return
+        save = self.pos
+        for m in _LOC_ALIAS_DEF.finditer(self.s):
+            self.pos = m.end()
+            try:
+                self.loc_aliases[m.group(1)] = self._loc_body()
+            except ParseError:
+                pass
+        self.pos = save
+
+    def location(self):
+        """An optional `loc(...)`: the name it gives (a NameLoc's string), else None."""
+        if not self.accept("loc("):
+            return None
+        return self._loc_body()
+
+    def _loc_body(self):
+        """After `loc(`: the location's name, if it is a NameLoc (or an alias of one);
+        file locations, `unknown`, fused and call-site locations name nothing."""
+        self.ws()
+        name = None
+        if self.s.startswith('"', self.pos):
+            text = self.string()
+            self.ws()
+            if not self.s.startswith(":", self.pos):
+                name = text
+        else:
+            m = _ALIAS_REF.match(self.s, self.pos)
+            if m:
+                self.pos = m.end()
+                name = getattr(self, "loc_aliases", {}).get(m.group(0))
+        self._skip_to_close(")")
+        return name
+
+    def _skip_to_close(self, close):
+        """Skip balanced text (strings included) up to and past `close` at depth 0."""
+        s, i, depth = self.s, self.pos, 0
+        pairs = {"(": ")", "[": "]", "{": "}", "<": ">"}
+        while i < len(s):
+            c = s[i]
+            if c == '"':
+                self.pos = i
+                self.string()
+                i = self.pos
+                continue
+            if depth == 0 and c == close:
+                self.pos = i + 1
+                return
+            if c in pairs:
+                depth += 1
+            elif c in ")]}>" and not (c == ">" and i > 0 and s[i - 1] == "-"):
+                depth -= 1
+                if depth < 0:
+                    break
+            i += 1
+        self.pos = i
+        raise self.error(f"expected '{close}' to close location")
 
     # ---- module structure --------------------------------------------------------------
     def parse_module(self):
         m = Module()
         m.source = self.filename
-        wrapped = False
+        self._scan_loc_aliases()
+        pending_sigs = []
+        self._skip_aliases()
         if self.peek("module") and _ID.match(self.s, self.pos).group(0) == "module":
             self.pos += len("module")
-            wrapped = True
             if self.accept("attributes"):
                 m.attrs = self.attr_dict()
             self.expect("{")
-        pending_sigs = []
-        while True:
-            if wrapped and self.accept("}"):
-                break
-            if self.at_end():
-                if wrapped:
-                    raise self.error("expected '}' to close module")
-                break
-            self.ws()
-            start = self.pos
-            if self.peek("func.func"):
-                self.pos += len("func.func")
-                f = self.function()
-                if f.name in m.functions:
-                    raise self.error(f"redefinition of function @{f.name}", start)
-                m.add_function(f)
-            elif self.peek("tf.graph"):
-                self.pos += len("tf.graph")
-                if m.graph is not None:
-                    raise self.error("module has two tf.graph bodies", start)
-                g = Function("__graph__", m, is_graph=True)
-                self.body(g, graph=True)
-                m.graph = g
-            elif self.peek('"'):
-                self.module_item(m, pending_sigs, start)
-            else:
-                raise self.error("expected 'func.func', 'tf.graph' or a module-level item")
-        if wrapped and not self.at_end():
+            self._module_body(m, pending_sigs, wrapped=True)
+            self.location()
+        elif self.peek('"builtin.module"'):
+            self.string()
+            self.expect("(")
+            self.expect(")")
+            if self.accept("<"):
+                self.attr_dict()
+                self.expect(">")
+            self.expect("(")
+            self.expect("{")
+            self._module_body(m, pending_sigs, wrapped=True)
+            self.expect(")")
+            if self.peek("{"):
+                m.attrs = self.attr_dict()
+            self._expect_no_types("builtin.module")
+        else:
+            self._module_body(m, pending_sigs, wrapped=False)
+        self._skip_aliases()
+        if not self.at_end():
             raise self.error("unexpected text after module")
         for s, pos in pending_sigs:
             m.signatures[s.name] = s
         return m
+
+    def _skip_aliases(self):
+        """Alias definitions (`#loc3 = loc(...)`), read by _scan_loc_aliases."""
+        while True:
+            self.ws()
+            m = _ALIAS_REF.match(self.s, self.pos)
+            if not m:
+                return
+            start = self.pos
+            self.pos = m.end()
+            self.expect("=")
+            if not self.accept("loc("):
+                raise self.error(f"only location aliases are supported, '{m.group(0)}' is not one", start)
+            self._loc_body()
+
+    def _expect_no_types(self, kind):
+        """`: () -> ()` and an optional location, after a generic op without operands or results."""
+        self.expect(":")
+        tpos = self.pos
+        ft = self.function_type()
+        if ft.inputs or ft.results:
+            raise self.error(f"'{kind}' has no operands or results", tpos)
+        self.location()
+
+    def _block_label(self):
+        """An argument-free block label (`^bb0:`), as MLIR prints an empty region's block."""
+        self.ws()
+        if self.s.startswith("^", self.pos):
+            pos = self.pos
+            self.pos += 1
+            self.ident("block label")
+            if not self.accept(":"):
+                raise self.error("a block label here takes no arguments", pos)
+
+    def _module_body(self, m, pending_sigs, wrapped):
+        if wrapped:
+            self._block_label()
+        while True:
+            if wrapped and self.accept("}"):
+                return
+            if self.at_end():
+                if wrapped:
+                    raise self.error("expected '}' to close module")
+                return
+            self.ws()
+            start = self.pos
+            if self.peek("func.func"):
+                self.pos += len("func.func")
+                self._add_function(m, self.function(), start)
+            elif self.peek('"func.func"'):
+                self._add_function(m, self.generic_function(), start)
+            elif self.peek("tf.graph") or self.peek(f'"{GRAPH_OP}"'):
+                if m.graph is not None:
+                    raise self.error("module has two tf.graph bodies", start)
+                g = Function("__graph__", m, is_graph=True)
+                if self.accept("tf.graph"):      # the form before smopt's text was MLIR
+                    self.body(g, graph=True)
+                else:
+                    self.string()
+                    self.expect("(")
+                    self.expect(")")
+                    self.expect("(")
+                    self.body(g, graph=True)
+                    self.expect(")")
+                    if self.peek("{"):
+                        self.attr_dict()
+                    self._expect_no_types(GRAPH_OP)
+                m.graph = g
+            elif self.peek('"'):
+                self.module_item(m, pending_sigs, start)
+            elif _ALIAS_REF.match(self.s, self.pos):
+                self._skip_aliases()
+            else:
+                raise self.error("expected 'func.func', 'tf.graph' or a module-level item")
+
+    def _add_function(self, m, f, start):
+        if f.name in m.functions:
+            raise self.error(f"redefinition of function @{f.name}", start)
+        m.add_function(f)
 
     def module_item(self, m, pending_sigs, start):
         kind = self.string()
@@ -586,9 +809,11 @@ class Parser:
         self.expect(")")
         attrs = self.attr_dict() if self.peek("{") else {}
         self.expect(":")
+        tpos = self.pos
         ins = self.type_list()
         self.expect("->")
         outs = self.type_list()
+        self.location()
 
         def need(key, typ):
             v = attrs.get(key)
@@ -596,25 +821,48 @@ class Parser:
                 raise self.error(f"'{kind}' needs attribute '{key}'", start)
             return v
 
+        def item_name():
+            # `sym_name` before smopt's text was MLIR (where it would declare a symbol)
+            return need("sym_name" if "name" not in attrs else "name", str)
+
         if kind == "tf_saved_model.signature":
             fn = need("function", FuncAttr).name
+            ftype = attrs.get("function_type")
+            if ftype is not None:
+                if not isinstance(ftype, T.FunctionType):
+                    raise self.error("'function_type' of a signature must be a function type", start)
+                if ins or outs:
+                    raise self.error("a signature with a 'function_type' has no operands or results", tpos)
+                ins, outs = list(ftype.inputs), list(ftype.results)
+            if not all(isinstance(t, T.TensorType) for t in list(ins) + list(outs)):
+                raise self.error("signature inputs and outputs must be tensor types", start)
             in_names, in_tensors = need("input_names", list), need("input_tensors", list)
             out_names, out_tensors = need("output_names", list), need("output_tensors", list)
             if not (len(in_names) == len(in_tensors) == len(ins)) or not (
                     len(out_names) == len(out_tensors) == len(outs)):
                 raise self.error("signature names, tensors and types differ in length", start)
-            sig = Signature(need("sym_name", str), fn, attrs.get("method_name", ""),
+            sig = Signature(item_name(), fn, attrs.get("method_name", ""),
                             list(zip(in_names, in_tensors, ins)), list(zip(out_names, out_tensors, outs)),
                             attrs.get("defaults"))
             pending_sigs.append((sig, start))
-        elif kind == "tf_saved_model.alias":
-            m.aliases[need("sym_name", str)] = need("function", FuncAttr).name
+            return
+        if ins:
+            raise self.error(f"'{kind}' has no operands", tpos)
+        if kind == "tf_saved_model.alias":
+            m.aliases[item_name()] = need("function", FuncAttr).name
         elif kind == "tf_saved_model.variable":
-            if len(outs) != 1:
-                raise self.error("variable needs exactly one result type", start)
+            vtype = attrs.get("type")
+            if vtype is not None:
+                if outs:
+                    raise self.error("a variable with a 'type' attribute has no results", tpos)
+                outs = [vtype]
+            if len(outs) != 1 or not isinstance(outs[0], T.TensorType):
+                raise self.error("variable needs a tensor type (its 'type' attribute)", start)
+            path = need("sym_name" if "path" not in attrs else "path", str)
             extra = {k: v for k, v in attrs.items()
-                     if k not in ("sym_name", "name", "checkpoint_key", "node_id", "trainable", "value")}
-            var = Variable(need("sym_name", str), outs[0], attrs.get("node_id", -1),
+                     if k not in ("path", "sym_name", "name", "checkpoint_key", "node_id", "trainable",
+                                  "value", "type")}
+            var = Variable(path, outs[0], attrs.get("node_id", -1),
                            attrs.get("name", ""), attrs.get("checkpoint_key", ""),
                            bool(attrs.get("trainable", False)), extra)
             if isinstance(attrs.get("value"), DenseElements):
@@ -634,8 +882,12 @@ class Parser:
                 raise self.error("meta_graph proto must be a hex string", start) from None
         else:
             raise self.error(f"unknown module-level item '{kind}'", start)
+        if outs and kind != "tf_saved_model.variable":
+            raise self.error(f"'{kind}' has no results", tpos)
 
+    # ---- functions ---------------------------------------------------------------------
     def function(self):
+        """`func.func @f(%x: T {attrs} loc("x"), ...) -> (T {attrs}, ...) attributes {...} {`"""
         self.ws()
         self.accept("private")
         name = self.symbol()
@@ -646,6 +898,8 @@ class Parser:
             while True:
                 self.ws()
                 vpos = self.pos
+                if self.s.startswith("...", vpos):
+                    raise self.error(_ELIDED)
                 m = self.match(_VALUE)
                 if not m or m.group(2):
                     raise self.error("expected argument name like %x")
@@ -655,7 +909,9 @@ class Parser:
                 self.expect(":")
                 t = self.type()
                 attrs = self.attr_dict() if self.peek("{") else {}
-                values[aname] = f.add_argument(aname, t, attrs)
+                real = self.location()
+                values[aname] = f.add_argument(real if isinstance(real, str) else aname, t,
+                                               _tf_attrs(attrs))
                 if self.accept(")"):
                     break
                 self.expect(",")
@@ -675,18 +931,100 @@ class Parser:
         fattrs = {}
         if self.accept("attributes"):
             fattrs = self.attr_dict()
-        ctl_names = fattrs.pop("tf.control_ret_names", None)
-        f.attrs = fattrs
-        names = [a.pop("tf.name", f"output_{i}") for i, a in enumerate(result_attrs)]
-        self.body(f, values=values, result_types=result_types, result_names=names,
-                  result_attrs=result_attrs, ctl_names=ctl_names)
+        self._finish_function(f, fattrs, values, result_types, result_attrs)
+        self.location()
         return f
 
+    def generic_function(self):
+        """`"func.func"() <{function_type = ..., sym_name = ...}> ({ ^bb0(...): ... }) {...}`,
+        MLIR's generic form of a function."""
+        start = self.pos
+        self.string()
+        self.expect("(")
+        self.expect(")")
+        props = {}
+        if self.accept("<"):
+            props = self.attr_dict()
+            self.expect(">")
+        name = props.get("sym_name")
+        ftype = props.get("function_type")
+        if not isinstance(name, str) or not isinstance(ftype, T.FunctionType):
+            raise self.error("'func.func' needs properties 'sym_name' and 'function_type'", start)
+        arg_attrs = props.get("arg_attrs") or [{}] * len(ftype.inputs)
+        res_attrs = props.get("res_attrs") or [{}] * len(ftype.results)
+        if not (isinstance(arg_attrs, list) and isinstance(res_attrs, list)
+                and len(arg_attrs) == len(ftype.inputs) and len(res_attrs) == len(ftype.results)
+                and all(isinstance(a, dict) for a in arg_attrs + res_attrs)):
+            raise self.error("'arg_attrs'/'res_attrs' do not match the function type", start)
+        f = Function(name)
+        self.expect("(")
+        self.expect("{")
+        values = {}
+        self.ws()
+        bpos = self.pos
+        block_args = []
+        if self.accept("^"):
+            self.ident("block label")
+            if self.accept("(") and not self.accept(")"):
+                while True:
+                    self.ws()
+                    vpos = self.pos
+                    m = self.match(_VALUE)
+                    if not m or m.group(2):
+                        raise self.error("expected block argument like %arg0")
+                    self.expect(":")
+                    t = self.type()
+                    block_args.append((m.group(1), t, self.location(), vpos))
+                    if self.accept(")"):
+                        break
+                    self.expect(",")
+            self.expect(":")
+        if [t for _, t, _, _ in block_args] != list(ftype.inputs):
+            raise self.error(f"the arguments of @{name} do not match its function type", bpos)
+        for (ssa, t, real, vpos), attrs in zip(block_args, arg_attrs):
+            if ssa in values:
+                raise self.error(f"redefinition of argument %{ssa}", vpos)
+            values[ssa] = f.add_argument(real if isinstance(real, str) else ssa, t, _tf_attrs(attrs))
+        fattrs_pos = self.pos
+        self._finish_function(f, None, values, list(ftype.results), [dict(a) for a in res_attrs],
+                              opened=True)
+        self.expect(")")
+        fattrs = self.attr_dict() if self.peek("{") else {}
+        self._expect_no_types("func.func")
+        self._function_attrs(f, fattrs, fattrs_pos, after_body=True)
+        return f
+
+    def _finish_function(self, f, fattrs, values, result_types, result_attrs, opened=False):
+        ctl_names = None
+        if fattrs is not None:
+            ctl_names = self._function_attrs(f, fattrs, self.pos)
+        names = [a.pop("tf.name", f"output_{i}") for i, a in enumerate(result_attrs)]
+        self.body(f, values=values, result_types=result_types, result_names=names,
+                  result_attrs=[_tf_attrs(a) for a in result_attrs], ctl_names=ctl_names, opened=opened)
+
+    def _function_attrs(self, f, fattrs, pos, after_body=False):
+        """Set the function attributes; returns `tf.control_ret_names` (the names of the
+        control results). In the generic form the attributes follow the body: `after_body`
+        renames the control results the body returned."""
+        ctl_names = fattrs.pop("tf.control_ret_names", None)
+        f.attrs = fattrs
+        if ctl_names is not None and not (isinstance(ctl_names, list)
+                                          and all(isinstance(n, str) for n in ctl_names)):
+            raise self.error("tf.control_ret_names must be a list of strings", pos)
+        if ctl_names is not None and after_body:
+            if len(ctl_names) != len(f.control_rets):
+                raise self.error("tf.control_ret_names does not match the control values returned", pos)
+            f.set_control_rets([(n, tok) for n, (_, tok) in zip(ctl_names, f.control_rets)])
+        return ctl_names
+
     def body(self, f, graph=False, values=None, result_types=(), result_names=(), result_attrs=(),
-             ctl_names=None):
+             ctl_names=None, opened=False):
         values = dict(values or {})
         pending = []  # (op, [(name, index, pos)], [types])
-        self.expect("{")
+        if not opened:
+            self.expect("{")
+        if graph:
+            self._block_label()
         ret = None
         while True:
             if self.accept("}"):
@@ -698,6 +1036,12 @@ class Parser:
                 rpos = self.pos
                 self.pos += len("return")
                 ret = (self._return_operands(), rpos)
+                self.location()
+                self.expect("}", "after return")
+                break
+            if not graph and self.peek('"func.return"'):
+                rpos = self.pos
+                ret = (self._generic_return(), rpos)
                 self.expect("}", "after return")
                 break
             self.op(f, values, pending)
@@ -736,14 +1080,20 @@ class Parser:
             vals.append(v)
         data = [v for v in vals if not isinstance(v.type, T.ControlType)]
         ctls = [v for v in vals if isinstance(v.type, T.ControlType)]
-        if len(data) != len(result_types):
+        data_types = [t for t in result_types if not isinstance(t, T.ControlType)]
+        n_ctl = len(result_types) - len(data_types)
+        if len(data) != len(data_types):
             raise self.error(f"function @{f.name} returns {len(data)} values but its signature has "
-                             f"{len(result_types)} results", rpos)
-        for i, (v, t) in enumerate(zip(data, result_types)):
+                             f"{len(data_types)} results", rpos)
+        if n_ctl and n_ctl != len(ctls):
+            raise self.error(f"function @{f.name} returns {len(ctls)} control tokens but its "
+                             f"signature has {n_ctl} control results", rpos)
+        for i, (v, t) in enumerate(zip(data, data_types)):
             if v.type != t:
                 raise self.error(f"result #{i} of @{f.name} is '{v.type}' but the signature says '{t}'",
                                  rpos)
-        f.set_returns(data, list(result_names), list(result_attrs))
+        keep = [i for i, t in enumerate(result_types) if not isinstance(t, T.ControlType)]
+        f.set_returns(data, [result_names[i] for i in keep], [result_attrs[i] for i in keep])
         if ctl_names is not None and len(ctl_names) != len(ctls):
             raise self.error("tf.control_ret_names does not match the control values returned", rpos)
         for i, tok in enumerate(ctls):
@@ -758,20 +1108,29 @@ class Parser:
             raise self.error(f"use of undefined value '%{key}'", pos)
         return v
 
-    def _return_operands(self):
+    def _value_refs(self, close=None):
         refs = []
-        self.ws()
-        if not self.s.startswith("%", self.pos):
-            return [], []
         while True:
             self.ws()
             pos = self.pos
+            if self.s.startswith("...", pos):
+                raise self.error(_ELIDED)
             m = self.match(_VALUE)
             if not m:
-                raise self.error("expected value")
+                raise self.error("expected operand" if close else "expected value")
             refs.append((m.group(1), int(m.group(2)) if m.group(2) else None, pos))
+            if close is not None and self.accept(close):
+                return refs
             if not self.accept(","):
-                break
+                if close is not None:
+                    self.expect(",")
+                return refs
+
+    def _return_operands(self):
+        self.ws()
+        if not self.s.startswith("%", self.pos):
+            return [], []
+        refs = self._value_refs()
         self.expect(":")
         types = [self.type()]
         while self.accept(","):
@@ -779,6 +1138,19 @@ class Parser:
         if len(types) != len(refs):
             raise self.error(f"return has {len(refs)} values but {len(types)} types")
         return refs, types
+
+    def _generic_return(self):
+        """`"func.return"(%a, %b) : (ta, tb) -> () loc(...)`"""
+        self.string()
+        self.expect("(")
+        refs = [] if self.accept(")") else self._value_refs(")")
+        self.expect(":")
+        tpos = self.pos
+        ft = self.function_type()
+        if ft.results or len(ft.inputs) != len(refs):
+            raise self.error(f"return has {len(refs)} values but {len(ft.inputs)} types", tpos)
+        self.location()
+        return refs, list(ft.inputs)
 
     def op(self, f, values, pending):
         self.ws()
@@ -806,28 +1178,22 @@ class Parser:
             raise self.error(f"op name must be \"tf.<OpType>\", got {full!r}", npos)
         op_type = full[3:]
         self.expect("(")
-        refs = []
-        if not self.accept(")"):
-            while True:
-                self.ws()
-                pos = self.pos
-                m = self.match(_VALUE)
-                if not m:
-                    raise self.error("expected operand")
-                refs.append((m.group(1), int(m.group(2)) if m.group(2) else None, pos))
-                if self.accept(")"):
-                    break
-                self.expect(",")
-        attrs = self.attr_dict() if self.peek("{") else {}
+        refs = [] if self.accept(")") else self._value_refs(")")
+        attrs = {}
+        if self.accept("<"):   # MLIR's properties (an unregistered op keeps them as attributes)
+            attrs = self.attr_dict()
+            self.expect(">")
+        if self.peek("("):
+            raise self.error(f"'{full}' has regions; TF ops in smopt's IR have none")
+        if self.peek("{"):
+            more = self.attr_dict()
+            attrs.update(more)
         self.expect(":")
         tpos = self.pos
         in_types = self.type_list()
         self.expect("->")
         out_types = self.type_list()
-        name = None
-        if self.accept("loc("):
-            name = self.string()
-            self.expect(")")
+        name = self.location()
         if len(in_types) != len(refs):
             raise self.error(f"op has {len(refs)} operands but {len(in_types)} operand types", tpos)
         has_ctl = bool(out_types) and isinstance(out_types[-1], T.ControlType)
@@ -846,8 +1212,6 @@ class Parser:
             flat.extend([(rname, None, pos)] if count == 1 else [(rname, i, pos) for i in range(count)])
         if len(flat) != len(out_types):
             raise self.error(f"op defines {len(flat)} values but has {len(out_types)} result types", opos)
-        if has_ctl and flat[-1][1] is not None:
-            raise self.error("the control token needs a name of its own, e.g. '%x, %ctl ='", opos)
         device = attrs.pop("device", "") if isinstance(attrs.get("device"), str) else ""
         op = Op(op_type, (), data_types, attrs, name or op_type, (), device)
         line, col = self.where(opos)
@@ -860,6 +1224,15 @@ class Parser:
                 raise self.error(f"redefinition of SSA value '%{rname}'", pos)
             values[key] = v
         pending.append((op, refs, in_types, opos))
+
+
+def _tf_attrs(attrs):
+    """Argument/result attributes as the IR keeps them: `tf.X` (X without a dot) is TF's own
+    attribute X, printed with the dialect prefix MLIR requires there."""
+    out = {}
+    for k, v in attrs.items():
+        out[k[3:] if k.startswith("tf.") and "." not in k[3:] else k] = v
+    return out
 
 
 def parse_module(text: str, filename: str = "<input>", line_offset: int = 0) -> Module:

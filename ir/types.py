@@ -293,3 +293,30 @@ def types_compatible(a: TensorType | ControlType, b: TensorType | ControlType) -
     if isinstance(a, ControlType) or isinstance(b, ControlType):
         return a is b
     return a.element == b.element and shapes_compatible(a.shape, b.shape)
+
+
+class FunctionType:
+    """`(inputs) -> results`: MLIR's function type, used as an attribute value (a
+    signature's `function_type`, the properties of a generic `func.func`)."""
+
+    __slots__ = ("inputs", "results")
+
+    def __init__(self, inputs: Iterable[Any] = (), results: Iterable[Any] = ()) -> None:
+        # TensorType, ControlType (a function's control outputs), a nested FunctionType
+        self.inputs: tuple[Any, ...] = tuple(inputs)
+        self.results: tuple[Any, ...] = tuple(results)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FunctionType) and self.inputs == other.inputs \
+            and self.results == other.results
+
+    def __hash__(self) -> int:
+        return hash(("function", self.inputs, self.results))
+
+    def __str__(self) -> str:
+        ins = "(" + ", ".join(str(t) for t in self.inputs) + ")"
+        if len(self.results) == 1 and not isinstance(self.results[0], FunctionType):
+            return f"{ins} -> {self.results[0]}"
+        return f"{ins} -> (" + ", ".join(str(t) for t in self.results) + ")"
+
+    __repr__ = __str__

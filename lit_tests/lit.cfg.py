@@ -17,6 +17,9 @@ for tool in ("smopt", "filecheck"):
         lit_config.fatal(f"'{tool}' not found on PATH; run `bash tools/dev test` (it installs the project)")
     config.substitutions.append((rf"\b{tool}\b(?![.-])", path))
 config.substitutions.append(("%python", shutil.which("python") or "python3"))
+# Graphviz's `dot` renders the graph passes' output where it is installed (REQUIRES: dot).
+if shutil.which("dot"):
+    config.available_features.add("dot")
 config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
 # The pass-manager test passes (test-fail, test-crash, test-break-ir) exist only for tests.
 config.environment["SMOPT_TEST_PASSES"] = "1"

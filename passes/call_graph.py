@@ -1,10 +1,15 @@
-"""call-graph: print the module's call graph (text or Graphviz DOT), aliases marked.
+"""call-graph: print the module's call graph (text or Graphviz DOT).
+
+Marked: signature entries, function aliases, TPU functions, TPU call stubs and XLA clusters
+(in the DOT form as colours, see passes/analysis/graphviz.py; TPU calls and calls into XLA
+clusters are coloured edges).
 
 Analysis only: the IR is unchanged. Output goes to stderr unless output=PATH is given,
 so that stdout stays the IR, as with mlir-opt's printing passes.
 """
 from __future__ import annotations
 
+from smopt.passes.analysis.graphviz import call_graph_dot, function_marks
 from smopt.passes.framework.output import write_text
 from smopt.passes.framework.registry import Pass, option, register
 
@@ -19,5 +24,5 @@ class CallGraphPrinter(Pass):
 
     def run(self, module):
         cg = module.call_graph()
-        text = cg.to_dot() if self.format == "dot" else cg.to_text()
+        text = call_graph_dot(module) if self.format == "dot" else cg.to_text(lambda n: function_marks(module.functions.get(n)))
         write_text(self.output, text)

@@ -2,7 +2,8 @@
 
     smopt test.mlir -p cse | python -m smopt.tools.generate_test_checks
 
-Function headers become CHECK-LABEL, each body line CHECK-NEXT. Numbered SSA values and
+Function headers (and the main graph's `"tf.graph"() ({`) become CHECK-LABEL, each body line
+CHECK-NEXT. Numbered SSA values and
 control tokens become FileCheck variables (defined on first sight, reused afterwards), so
 the checks do not depend on the printer's numbering. Arguments keep their names.
 """
@@ -12,6 +13,8 @@ import re
 import sys
 
 _VALUE = re.compile(r"%(ctl_\d+|\d+)(:\d+|#\d+)?")
+_GRAPH = '"tf.graph"() ({'        # the main graph: a region, checked like a function body
+_GRAPH_END = "}) : () -> ()"
 
 
 def checks_for(text, prefix="CHECK"):
@@ -20,17 +23,17 @@ def checks_for(text, prefix="CHECK"):
     in_func = False
     for raw in text.splitlines():
         line = raw.strip()
-        if line.startswith("func.func"):
+        if line.startswith("func.func") or line.startswith(_GRAPH):
             defined = {}
             in_func = True
-            header = line.split("(", 1)[0]
-            out.append(f"// {prefix}-LABEL: {header}(")
+            header = _GRAPH if line.startswith(_GRAPH) else line.split("(", 1)[0] + "("
+            out.append(f"// {prefix}-LABEL: {header}")
             continue
         if not in_func or not line:
             continue
-        if line == "}":
+        if line in ("}", _GRAPH_END):
             in_func = False
-            out.append(f"// {prefix}-NEXT: }}")
+            out.append(f"// {prefix}-NEXT: {line}")
             continue
         lhs, eq, rhs = line.partition(" = ")
         if eq and lhs.startswith("%") and '"' not in lhs:

@@ -107,7 +107,9 @@ def add_model_dir_flags(ap, verb):
     """The SavedModel-in, SavedModel-out flags shared by smopt-convert and smopt-optimize."""
     ap.add_argument("--input_model_dir", help=f"the TF2 SavedModel to {verb} (never modified)")
     ap.add_argument("--output_model_dir", help=f"where the {verb}d SavedModel goes (missing or empty)")
-    ap.add_argument("--dump_dir", help="write the IR before and after every pass as numbered files here")
+    ap.add_argument("--dump_dir", help="write the IR before and after every pass as numbered files "
+                                       "here, and graphs (DOT; SVG where Graphviz's dot is installed) "
+                                       "under graphs/")
     ap.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     ap.add_argument("--print_pipeline", action="store_true",
                     help="print the pass pipeline these options give (as smopt -p text) and exit")
@@ -119,6 +121,17 @@ def write_reports(pm, inst):
         sys.stderr.write(pm.timing_report())
     if inst.statistics:
         sys.stderr.write(pm.statistics_report())
+
+
+def _count(text):
+    """argparse type: a non-negative integer."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got '{text}'")
+    return n
 
 
 def add_instrumentation_flags(ap):
@@ -154,6 +167,10 @@ def add_instrumentation_flags(ap):
                    help="when a pass fails, write the IR before it and the pipeline to FILE")
     g.add_argument("--elide-constants-larger-than", type=int, metavar="N",
                    help="print constants with more than N elements as dense_resource<__elided__>")
+    g.add_argument("--elide-operands-larger-than", type=_count, metavar="N",
+                   help="print operand, argument, result and type lists and list attributes longer "
+                        "than N as their first N entries and '... K more' (for reading: does not "
+                        "parse back)")
     g.add_argument("--debug", action="store_true",
                    help="on an internal error print the full traceback, and keep TensorFlow's log "
                         "lines (also SMOPT_DEBUG=1)")
@@ -174,7 +191,8 @@ def instrumentation_from_args(args, progress=False):
         print_after_change=False, print_after_failure=args.print_ir_after_failure,
         tree_dir=args.print_ir_tree_dir, timing=args.timing, statistics=args.pass_statistics,
         verify_each=args.verify_each, reproducer=args.reproducer,
-        elide=args.elide_constants_larger_than, progress=progress, print_changed=args.print_changed,
+        elide=args.elide_constants_larger_than, elide_operands=args.elide_operands_larger_than,
+        progress=progress, print_changed=args.print_changed,
         function_filter=None if not args.print_ir_function else args.print_ir_function[0]
         if len(args.print_ir_function) == 1 else "|".join(f"(?:{r})" for r in args.print_ir_function))
     if args.print_ir_after_change:
@@ -241,7 +259,7 @@ def run_one(module, passes, inst, args):
     pm.run(module)
     t0 = time.perf_counter()
     try:
-        text = "" if args.no_output else print_module(module, inst.elide)
+        text = "" if args.no_output else print_module(module, inst.elide, inst.elide_operands)
     except BaseException:
         pm.discard_outputs()
         raise

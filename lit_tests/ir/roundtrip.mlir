@@ -1,4 +1,7 @@
 // Printing is a fixed point of parse -> print, and the printer normalizes hand-written IR.
+// The text is MLIR (tests/test_mlir_interop.py runs MLIR's parser on it): module-level items
+// are generic ops without operands or results, their types are attributes; argument names
+// are also locations; control results are declared in the function type.
 // RUN: smopt %s > %t.1.mlir
 // RUN: smopt %t.1.mlir > %t.2.mlir
 // RUN: diff %t.1.mlir %t.2.mlir
@@ -6,15 +9,28 @@
 
 // CHECK-LABEL: module attributes {tf_saved_model.tags = ["serve"]} {
 module attributes {tf_saved_model.tags = ["serve"]} {
-  // CHECK: "tf_saved_model.signature"() {function = @f, input_names = ["x"], input_tensors = ["serving_default_x:0"], method_name = "tensorflow/serving/predict", output_names = ["out"], output_tensors = ["StatefulPartitionedCall:0"], sym_name = "serving_default"} : (tensor<?x10xf32>) -> (tensor<?x10xf32>)
-  "tf_saved_model.signature"() {sym_name = "serving_default", function = @f, method_name = "tensorflow/serving/predict", input_names = ["x"], input_tensors = ["serving_default_x:0"], output_names = ["out"], output_tensors = ["StatefulPartitionedCall:0"]} : (tensor<?x10xf32>) -> (tensor<?x10xf32>)
-  // CHECK-NEXT: "tf_saved_model.alias"() {function = @f, sym_name = "tpu_func"} : () -> ()
-  "tf_saved_model.alias"() {sym_name = "tpu_func", function = @f} : () -> ()
-  // CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", name = "w", node_id = 1, sym_name = "w", trainable = true} : () -> tensor<10x10xf32>
-  "tf_saved_model.variable"() {sym_name = "w", name = "w", checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", node_id = 1, trainable = true} : () -> tensor<10x10xf32>
+  // CHECK: "tf_saved_model.signature"() {function = @f, function_type = (tensor<?x10xf32>) -> tensor<?x10xf32>, input_names = ["x"], input_tensors = ["serving_default_x:0"], method_name = "tensorflow/serving/predict", name = "serving_default", output_names = ["out"], output_tensors = ["StatefulPartitionedCall:0"]} : () -> ()
+  "tf_saved_model.signature"() {name = "serving_default", function = @f, function_type = (tensor<?x10xf32>) -> tensor<?x10xf32>, method_name = "tensorflow/serving/predict", input_names = ["x"], input_tensors = ["serving_default_x:0"], output_names = ["out"], output_tensors = ["StatefulPartitionedCall:0"]} : () -> ()
+  // CHECK-NEXT: "tf_saved_model.alias"() {function = @f, name = "tpu_func"} : () -> ()
+  "tf_saved_model.alias"() {name = "tpu_func", function = @f} : () -> ()
+  // CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", name = "w", node_id = 1, path = "w", trainable = true, type = tensor<10x10xf32>} : () -> ()
+  "tf_saved_model.variable"() {path = "w", name = "w", checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", node_id = 1, trainable = true, type = tensor<10x10xf32>} : () -> ()
+  // CHECK-NEXT: "tf_saved_model.asset"() {filename = "vocab.txt", node_id = 2, tensor_name = "asset_path:0"} : () -> ()
+  "tf_saved_model.asset"() {filename = "vocab.txt", node_id = 2, tensor_name = "asset_path:0"} : () -> ()
 
-  // CHECK: func.func @f(%x: tensor<?x10xf32> {_user_specified_name = "x"}, %w: tensor<*x!tf_type.resource<tensor<10x10xf32>>>) -> (tensor<?x10xf32> {tf.name = "identity"}, tensor<2x!tf_type.string> {tf.name = "names"}) attributes {_XlaMustCompile = true} {
-  func.func @f(%x: tensor<?x10xf32> {_user_specified_name = "x"}, %w: tensor<*x!tf_type.resource<tensor<10x10xf32>>>) -> (tensor<?x10xf32> {tf.name = "identity"}, tensor<2x!tf_type.string> {tf.name = "names"}) attributes {_XlaMustCompile = true} {
+  // The main graph: a generic op with one region.
+  // CHECK-NEXT: "tf.graph"() ({
+  // CHECK-NEXT:   %0 = "tf.Placeholder"() {dtype = f32, shape = #tf_type.shape<?x10>} : () -> tensor<?x10xf32> loc("serving_default_x")
+  // CHECK-NEXT:   %1 = "tf.Identity"(%0) {T = f32} : (tensor<?x10xf32>) -> tensor<?x10xf32> loc("Identity")
+  // CHECK-NEXT: }) : () -> ()
+  "tf.graph"() ({
+    %x = "tf.Placeholder"() {dtype = f32, shape = #tf_type.shape<?x10>} : () -> tensor<?x10xf32> loc("serving_default_x")
+    %0 = "tf.Identity"(%x) {T = f32} : (tensor<?x10xf32>) -> tensor<?x10xf32> loc("Identity")
+  }) : () -> ()
+
+  // Argument and result attributes without a dialect prefix (TF's own) print with `tf.`.
+  // CHECK: func.func @f(%x: tensor<?x10xf32> {tf._user_specified_name = "x"} loc("x"), %w: tensor<*x!tf_type.resource<tensor<10x10xf32>>> loc("w")) -> (tensor<?x10xf32> {tf.name = "identity"}, tensor<2x!tf_type.string> {tf.name = "names"}, !tf_executor.control) attributes {_XlaMustCompile = true} {
+  func.func @f(%x: tensor<?x10xf32> {_user_specified_name = "x"}, %w: tensor<*x!tf_type.resource<tensor<10x10xf32>>>) -> (tensor<?x10xf32> {tf.name = "identity"}, tensor<2x!tf_type.string> {tf.name = "names"}, !tf_executor.control) attributes {_XlaMustCompile = true} {
     // Values may be used before their definition; the printer orders ops topologically.
     // CHECK-NEXT: %0, %ctl_0 = "tf.ReadVariableOp"(%w) {dtype = f32} : (tensor<*x!tf_type.resource<tensor<10x10xf32>>>) -> (tensor<10x10xf32>, !tf_executor.control) loc("read")
     // CHECK-NEXT: %1 = "tf.MatMul"(%x, %0) {T = f32, transpose_a = false} : (tensor<?x10xf32>, tensor<10x10xf32>) -> tensor<?x10xf32> loc("MatMul")
@@ -27,8 +43,10 @@ module attributes {tf_saved_model.tags = ["serve"]} {
     %axis = "tf.Const"() {dtype = i32, value = dense<1> : tensor<i32>} : () -> tensor<i32> loc("axis")
     %s:2 = "tf.Split"(%axis, %mm) {T = f32, num_split = 2} : (tensor<i32>, tensor<?x10xf32>) -> (tensor<?x5xf32>, tensor<?x5xf32>) loc("split")
     %c = "tf.ConcatV2"(%s#1, %s#0, %axis) {T = f32, N = 2} : (tensor<?x5xf32>, tensor<?x5xf32>, tensor<i32>) -> tensor<?x10xf32> loc("concat")
-    // Every attribute kind: strings with escapes, floats, lists, types, shapes, functions, placeholders.
-    // CHECK-NEXT: %5 = "tf.Const"() {a_bytes = "ab\00\FF", a_float = 0.1, a_floats = [1.5, -2.0, 1e-05, inf, nan], a_func = #tf_type.func<@f, {T = f32}>, a_ints = [1, -2], a_ph = #tf_type.placeholder<"T">, a_shapes = [#tf_type.shape<?x3>, #tf_type.shape<*>, #tf_type.shape<>], a_types = [bf16, f16, i8, ui8, !tf_type.string, complex<f32>, !tf_type.qint8], dtype = !tf_type.string, value = dense<["a", "b\0A"]> : tensor<2x!tf_type.string>} : () -> tensor<2x!tf_type.string> loc("strings")
+    // Every attribute kind: strings with escapes, floats (always with a '.', NaN and
+    // infinities as MLIR writes them: the f32 bits in hex), lists, types, shapes, functions,
+    // placeholders.
+    // CHECK-NEXT: %5 = "tf.Const"() {a_bytes = "ab\00\FF", a_float = 0.1, a_floats = [1.5, -2.0, 1.0e-05, 0x7F800000 : f32, 0x7FC00000 : f32], a_func = #tf_type.func<@f, {T = f32}>, a_ints = [1, -2], a_ph = #tf_type.placeholder<"T">, a_shapes = [#tf_type.shape<?x3>, #tf_type.shape<*>, #tf_type.shape<>], a_types = [bf16, f16, i8, ui8, !tf_type.string, complex<f32>, !tf_type.qint8], dtype = !tf_type.string, value = dense<["a", "b\0A"]> : tensor<2x!tf_type.string>} : () -> tensor<2x!tf_type.string> loc("strings")
     %str = "tf.Const"() {dtype = !tf_type.string, value = dense<["a", "b\0A"]> : tensor<2x!tf_type.string>, a_bytes = "ab\00\FF", a_float = 0.1, a_floats = [1.5, -2.0, 1e-5, inf, nan], a_ints = [1, -2], a_types = [bf16, f16, i8, ui8, !tf_type.string, complex<f32>, !tf_type.qint8], a_shapes = [#tf_type.shape<?x3>, #tf_type.shape<*>, #tf_type.shape<>], a_func = #tf_type.func<@f, {T = f32}>, a_ph = #tf_type.placeholder<"T">} : () -> tensor<2x!tf_type.string> loc("strings")
     // Dense constants: small ones as literals, others (and bf16) as hex, splats compact.
     // CHECK-NEXT: "tf.Const"() {dtype = bf16, value = dense<"0xC03F0040"> : tensor<2xbf16>} : () -> tensor<2xbf16> loc("bf16")

@@ -8,6 +8,12 @@
 // CHECK-NEXT: (S) num-cse'd - Number of operations CSE'd
 // CHECK-EMPTY:
 // CHECK-NEXT: cse: merge ops that compute the same value
+// CHECK: dataflow-graph {{ +}} - Print one function's dataflow as Graphviz DOT
+// CHECK: (S) num-nodes - Number of nodes drawn (ops, arguments, the return)
+// CHECK-NEXT: (S) num-edges - Number of data and control edges drawn
+// CHECK-NEXT: (S) num-groups - Number of XLA cluster, TPU function and TPU call stub groups drawn
+// CHECK-EMPTY:
+// CHECK-NEXT: dataflow-graph: print one function's dataflow as Graphviz DOT.
 // CHECK: inline {{ +}} - Inline PartitionedCall/StatefulPartitionedCall callees
 // CHECK-NEXT: max-depth=<int> (default 8) - rounds of inlining
 // CHECK: (S) num-inlined - Number of call sites inlined

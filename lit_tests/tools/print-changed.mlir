@@ -50,7 +50,7 @@ func.func @g(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
 // DIFF-NEXT: +++ after
 // DIFF-NEXT: @@ -1,8 +1,7 @@
 // DIFF-NEXT:  module {
-// DIFF-NEXT:   func.func @f(%x: tensor<3xf32>) -> (tensor<3xf32> {tf.name = "r"}) {
+// DIFF-NEXT:   func.func @f(%x: tensor<3xf32> loc("x")) -> (tensor<3xf32> {tf.name = "r"}) {
 // DIFF-NEXT: -    %0 = "tf.Identity"(%x) {T = f32} : (tensor<3xf32>) -> tensor<3xf32> loc("id")
 // DIFF-NEXT: -    %1 = "tf.Neg"(%0) {T = f32} : (tensor<3xf32>) -> tensor<3xf32> loc("neg")
 // DIFF-NEXT: -    return %1 : tensor<3xf32>
@@ -62,7 +62,7 @@ func.func @g(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
 // DIFF-NEXT: +++ after
 // DIFF-NEXT: @@ -5,8 +5,7 @@
 // DIFF-NEXT:    }
-// DIFF-NEXT:    func.func @g(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
+// DIFF-NEXT:    func.func @g(%x: tensor<f32> loc("x")) -> (tensor<f32> {tf.name = "r"}) {
 // DIFF-NEXT:      %0 = "tf.Neg"(%x) {T = f32} : (tensor<f32>) -> tensor<f32> loc("a")
 // DIFF-NEXT: -    %1 = "tf.Neg"(%x) {T = f32} : (tensor<f32>) -> tensor<f32> loc("b")
 // DIFF-NEXT: -    %2 = "tf.AddV2"(%0, %1) {T = f32} : (tensor<f32>, tensor<f32>) -> tensor<f32> loc("add")

@@ -104,7 +104,12 @@ TOKENS = ["tensor<", "tensor<*x", "tensor<?x", ">", "<", "{", "}", "[", "]", "("
           '"tf_saved_model.signature"() {}', '"tf_saved_model.variable"()', '"tf_saved_model.meta_graph"()',
           "99999999999999999999", "-1", "nan", "inf", "1e999", "0.0", "-0", "\u0663", "\u00b2", "\u00e9",
           "\x00", "\ufeff", "\n", " ", "// -----\n", "%0:2", "%0:0", "private",
-          "dense<1.0> : tensor<2147483648xf32>", "dense<\"0x0000803F\"> : tensor<65536x65536xf32>"]
+          "dense<1.0> : tensor<2147483648xf32>", "dense<\"0x0000803F\"> : tensor<65536x65536xf32>",
+          # MLIR's own spellings (what MLIR prints back): generic ops, regions, location aliases
+          '"tf.graph"() ({', "}) : () -> ()", '"func.func"() <{', '"func.return"(', "^bb0(", "^bb0:",
+          "#loc1", "loc(#loc1)", '#loc1 = loc("x")\n', "loc(unknown)", 'loc("f":1:2)', "0x7FC00000 : f32",
+          "0xFFFFFFFFFFFFFFFFFF : f32", "dense<>", "(1.0,2.0)", " : i64", "() -> ()", "function_type = ",
+          "arg_attrs = ", "<{", "}>", "tf._user_specified_name"]
 NUMBERS = ["0", "1", "-1", "2", "3", "7", "255", "256", "65536", "2147483648", "9223372036854775808",
            "-9223372036854775809", "1e308", "1.5", "-0.0", "\u0663"]
 

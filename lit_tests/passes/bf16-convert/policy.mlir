@@ -93,7 +93,7 @@ func.func @rnn(%xs: tensor<3x2x4xf32>, %h0: tensor<2x4xf32>, %w: tensor<4x16xf32
 // CHECK-NEXT: [[V1:%[0-9]+]] = "tf.Cast"(%w1) {DstT = bf16, SrcT = f32} : (tensor<8x8xf32>) -> tensor<8x8xbf16> loc("w1/CastToBF16")
 // CHECK-NEXT: [[V2:%[0-9]+]] = "tf.Cast"(%w2) {DstT = bf16, SrcT = f32} : (tensor<8x8xf32>) -> tensor<8x8xbf16> loc("w2/CastToBF16")
 // CHECK-NEXT: [[V3:%[0-9]+]] = "tf.Const"() {dtype = i32, value = dense<-1> : tensor<1xi32>} : () -> tensor<1xi32> loc("axis")
-// CHECK-NEXT: [[V4:%[0-9]+]] = "tf.Const"() {dtype = f32, value = dense<1e-05> : tensor<f32>} : () -> tensor<f32> loc("eps")
+// CHECK-NEXT: [[V4:%[0-9]+]] = "tf.Const"() {dtype = f32, value = dense<1.0e-05> : tensor<f32>} : () -> tensor<f32> loc("eps")
 // CHECK-NEXT: [[V5:%[0-9]+]] = "tf.MatMul"([[V0]], [[V1]]) {T = bf16} : (tensor<2x8xbf16>, tensor<8x8xbf16>) -> tensor<2x8xbf16> loc("mm1")
 // CHECK-NEXT: [[V6:%[0-9]+]] = "tf.Cast"([[V5]]) {DstT = f32, SrcT = bf16} : (tensor<2x8xbf16>) -> tensor<2x8xf32> loc("mm1/CastToF32")
 // CHECK-NEXT: [[V7:%[0-9]+]] = "tf.Mean"([[V6]], [[V3]]) {T = f32, Tidx = i32, keep_dims = true} : (tensor<2x8xf32>, tensor<1xi32>) -> tensor<2x1xf32> loc("mean")
@@ -175,9 +175,9 @@ func.func @log_mel(%frames: tensor<2x8xf32>, %mel: tensor<5x3xf32>, %w: tensor<6
 // -----
 // A variable is stored as bfloat16 only when some read of it feeds bfloat16 compute: the
 // MatMul's kernel is; the scale applied after the Mean (float32) stays float32.
-// CHECK: "tf_saved_model.variable"() {checkpoint_key = "kernel/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} : tensor<2x2xbf16>} : () -> tensor<2x2xbf16>
-// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "gamma/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} value = dense<[1.1, 0.9]> : tensor<2xf32>} : () -> tensor<2xf32>
-// CHECK-LABEL: tf.graph {
+// CHECK: "tf_saved_model.variable"() {checkpoint_key = "kernel/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} type = tensor<2x2xbf16>, {{.*}} : tensor<2x2xbf16>} : () -> ()
+// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "gamma/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} type = tensor<2xf32>, value = dense<[1.1, 0.9]> : tensor<2xf32>} : () -> ()
+// CHECK-LABEL: "tf.graph"() ({
 // CHECK-NEXT: "tf.VarHandleOp"() {dtype = bf16, shape = #tf_type.shape<2x2>, shared_name = "kernel"}
 // CHECK-NEXT: "tf.VarHandleOp"() {dtype = f32, shape = #tf_type.shape<2>, shared_name = "gamma"}
 // CHECK-LABEL: func.func @tpu(

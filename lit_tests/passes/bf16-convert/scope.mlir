@@ -37,24 +37,24 @@ func.func @__inference__traced_save_9(%x: tensor<4x4xf32>) -> (tensor<4x4xf32> {
 }
 
 // The graph is never converted.
-// TPU-LABEL: tf.graph {
+// TPU-LABEL: "tf.graph"() ({
 // TPU: "tf.StatefulPartitionedCall"({{.*}}) {Tin = [f32], Tout = [f32], f = @serve}
 // TPU: "tf.Const"() {dtype = f32, value = dense<1.0> : tensor<f32>} : () -> tensor<f32> loc("graph_const")
-// ALL-LABEL: tf.graph {
+// ALL-LABEL: "tf.graph"() ({
 // ALL: "tf.StatefulPartitionedCall"({{.*}}) {Tin = [f32], Tout = [f32], f = @serve}
 // ALL: "tf.Const"() {dtype = f32, value = dense<1.0> : tensor<f32>} : () -> tensor<f32> loc("graph_const")
 
 // @helper is only called from the TPU function: in scope, and its signature converts (its
 // argument feeds a MatMul, its result is bfloat16).
-// TPU-LABEL: func.func @helper(%a: tensor<?x4xbf16>) -> (tensor<?x4xbf16> {tf.name = "r"}) {
+// TPU-LABEL: func.func @helper(%a: tensor<?x4xbf16> loc("a")) -> (tensor<?x4xbf16> {tf.name = "r"}) {
 // TPU-NEXT:    %0 = "tf.Const"() {dtype = bf16, {{.*}} loc("w")
 // TPU-NEXT:    %1 = "tf.MatMul"(%a, %0) {T = bf16} : (tensor<?x4xbf16>, tensor<4x4xbf16>) -> tensor<?x4xbf16> loc("mm")
 // TPU-NEXT:    %2 = "tf.Tanh"(%1) {T = bf16} : (tensor<?x4xbf16>) -> tensor<?x4xbf16> loc("tanh")
 // TPU-NEXT:    return %2 : tensor<?x4xbf16>
-// ALL-LABEL: func.func @helper(%a: tensor<?x4xbf16>) -> (tensor<?x4xbf16> {tf.name = "r"}) {
+// ALL-LABEL: func.func @helper(%a: tensor<?x4xbf16> loc("a")) -> (tensor<?x4xbf16> {tf.name = "r"}) {
 
 // The TPU function keeps its float32 signature: one cast in, one cast out.
-// TPU-LABEL: func.func @tpu(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"})
+// TPU-LABEL: func.func @tpu(%x: tensor<?x4xf32> loc("x")) -> (tensor<?x4xf32> {tf.name = "r"})
 // TPU-NEXT:    %0 = "tf.Cast"(%x) {DstT = bf16, SrcT = f32} : (tensor<?x4xf32>) -> tensor<?x4xbf16> loc("x/CastToBF16")
 // TPU-NEXT:    %1 = "tf.PartitionedCall"(%0) {Tin = [bf16], Tout = [bf16], f = @helper} : (tensor<?x4xbf16>) -> tensor<?x4xbf16> loc("call")
 // TPU-NEXT:    %2 = "tf.Relu"(%1) {T = bf16} : (tensor<?x4xbf16>) -> tensor<?x4xbf16> loc("relu")
@@ -63,14 +63,14 @@ func.func @__inference__traced_save_9(%x: tensor<4x4xf32>) -> (tensor<4x4xf32> {
 
 // CPU code: untouched with scope=tpu, converted with scope=all (its signature stays f32):
 // the MatMul and the Abs after it; the Neg of the float32 argument stays float32.
-// TPU-LABEL: func.func @serve(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"})
+// TPU-LABEL: func.func @serve(%x: tensor<?x4xf32> loc("x")) -> (tensor<?x4xf32> {tf.name = "r"})
 // TPU-NEXT:    %0 = "tf.Neg"(%x) {T = f32} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("neg")
 // TPU-NEXT:    %1 = "tf.StatefulPartitionedCall"(%0) {Tin = [f32], Tout = [f32], f = @tpu} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("call_tpu")
 // TPU-NEXT:    %2 = "tf.Const"() {dtype = f32, {{.*}} loc("v")
 // TPU-NEXT:    %3 = "tf.MatMul"(%1, %2) {T = f32} : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32> loc("cpu_mm")
 // TPU-NEXT:    %4 = "tf.Abs"(%3) {T = f32} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("abs")
 // TPU-NEXT:    return %4 : tensor<?x4xf32>
-// ALL-LABEL: func.func @serve(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"})
+// ALL-LABEL: func.func @serve(%x: tensor<?x4xf32> loc("x")) -> (tensor<?x4xf32> {tf.name = "r"})
 // ALL-NEXT:    %0 = "tf.Neg"(%x) {T = f32} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("neg")
 // ALL-NEXT:    %1 = "tf.StatefulPartitionedCall"(%0) {Tin = [f32], Tout = [f32], f = @tpu} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("call_tpu")
 // ALL-NEXT:    %2 = "tf.Cast"(%1) {DstT = bf16, SrcT = f32} : (tensor<?x4xf32>) -> tensor<?x4xbf16> loc("call_tpu/CastToBF16")

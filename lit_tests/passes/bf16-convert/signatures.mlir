@@ -58,7 +58,7 @@ func.func @cpu(%x: tensor<4x4xf32>) -> (tensor<4x4xf32> {tf.name = "r"}) {
   return %0 : tensor<4x4xf32>
 }
 
-// CHECK-LABEL: func.func @helper(%a: tensor<4x4xbf16>, %b: tensor<4x4xf32>, %n: tensor<i32>) -> (tensor<4x4xbf16> {tf.name = "r"}, tensor<4x4xf32> {tf.name = "e"}) {
+// CHECK-LABEL: func.func @helper(%a: tensor<4x4xbf16> loc("a"), %b: tensor<4x4xf32> loc("b"), %n: tensor<i32> loc("n")) -> (tensor<4x4xbf16> {tf.name = "r"}, tensor<4x4xf32> {tf.name = "e"}) {
 // CHECK-NEXT: [[V0:%[0-9]+]] = "tf.MatMul"(%a, %a) {T = bf16} : (tensor<4x4xbf16>, tensor<4x4xbf16>) -> tensor<4x4xbf16> loc("sq")
 // CHECK-NEXT: [[V1:%[0-9]+]] = "tf.Exp"(%b) {T = f32} : (tensor<4x4xf32>) -> tensor<4x4xf32> loc("exp")
 // CHECK-NEXT: return [[V0]], [[V1]] : tensor<4x4xbf16>, tensor<4x4xf32>

@@ -6,17 +6,17 @@
 // `_all_variables/0`. Handles that share a variable and the variables they carry form one
 // component, converted together: both values, both handles, the graph's initializer and
 // every SaveV2 entry agree on bfloat16.
-// CHECK: "tf_saved_model.variable"() {checkpoint_key = "variables/0/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} value = dense<"0xC03F9ABE"> : tensor<2xbf16>} : () -> tensor<2xbf16>
-// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "_all_variables/0/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} value = dense<"0xC03F9ABE"> : tensor<2xbf16>} : () -> tensor<2xbf16>
-// CHECK-LABEL: tf.graph {
+// CHECK: "tf_saved_model.variable"() {checkpoint_key = "variables/0/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} value = dense<"0xC03F9ABE"> : tensor<2xbf16>} : () -> ()
+// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "_all_variables/0/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} value = dense<"0xC03F9ABE"> : tensor<2xbf16>} : () -> ()
+// CHECK-LABEL: "tf.graph"() ({
 // CHECK-NEXT: %0 = "tf.VarHandleOp"() {dtype = bf16, shape = #tf_type.shape<2>, shared_name = "kernel"}
 // CHECK-NEXT: %1 = "tf.VarHandleOp"() {dtype = bf16, shape = #tf_type.shape<2>, shared_name = "Variable"}
 // CHECK-NEXT: %2 = "tf.ReadVariableOp"(%0) {dtype = bf16} : (tensor<!tf_type.resource>) -> tensor<2xbf16> loc("Variable/Initializer/ReadVariableOp")
 // CHECK-NEXT: "tf.AssignVariableOp"(%1, %2) {dtype = bf16} : (tensor<!tf_type.resource>, tensor<2xbf16>) -> () loc("Variable/Assign")
-// CHECK-LABEL: func.func @serve(%x: tensor<2xf32>, %k: tensor<*x!tf_type.resource<tensor<2xbf16>>> {tf_saved_model.bound_input = 1})
+// CHECK-LABEL: func.func @serve(%x: tensor<2xf32> loc("x"), %k: tensor<*x!tf_type.resource<tensor<2xbf16>>> {tf_saved_model.bound_input = 1} loc("k"))
 // CHECK: "tf.ReadVariableOp"(%k) {dtype = bf16}
 // CHECK: "tf.Einsum"(%0, %1) {N = 2, T = bf16
-// CHECK-LABEL: func.func @__inference__traced_save_5(%prefix: tensor<!tf_type.string>, %v0: tensor<*x!tf_type.resource<tensor<2xbf16>>>, %v1: tensor<*x!tf_type.resource<tensor<2xbf16>>>)
+// CHECK-LABEL: func.func @__inference__traced_save_5(%prefix: tensor<!tf_type.string> loc("prefix"), %v0: tensor<*x!tf_type.resource<tensor<2xbf16>>> loc("v0"), %v1: tensor<*x!tf_type.resource<tensor<2xbf16>>> loc("v1"))
 // CHECK-NEXT: %0 = "tf.ReadVariableOp"(%v0) {dtype = bf16}
 // CHECK-NEXT: %1 = "tf.ReadVariableOp"(%v1) {dtype = bf16}
 // CHECK: "tf.SaveV2"(%prefix, %2, %3, %0, %1) {dtypes = [bf16, bf16]} : (tensor<!tf_type.string>, tensor<2x!tf_type.string>, tensor<2x!tf_type.string>, tensor<2xbf16>, tensor<2xbf16>)

@@ -12,11 +12,11 @@
 // the ReadVariableOp. `cpu` is only read on the CPU: untouched. (The Mul of the bfloat16
 // AddN and the Exp stays float32: the Exp is kept float32, and so is what it feeds.)
 
-// CHECK: "tf_saved_model.variable"() {checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", name = "w", node_id = 1, sym_name = "w", trainable = true, value = dense<"0x803FCD3D20C04040"> : tensor<2x2xbf16>} : () -> tensor<2x2xbf16>
-// CHECK-NEXT: "tf_saved_model.variable"() {{.*}} sym_name = "nov", {{.*}} : () -> tensor<2x2xf32>
-// CHECK-NEXT: "tf_saved_model.variable"() {{.*}} sym_name = "opq", {{.*}} value = dense<1.0> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
-// CHECK-NEXT: "tf_saved_model.variable"() {{.*}} sym_name = "cpu", {{.*}} value = dense<1.0> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
-// CHECK-LABEL: tf.graph {
+// CHECK: "tf_saved_model.variable"() {checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", name = "w", node_id = 1, path = "w", trainable = true, type = tensor<2x2xbf16>, value = dense<"0x803FCD3D20C04040"> : tensor<2x2xbf16>} : () -> ()
+// CHECK-NEXT: "tf_saved_model.variable"() {{.*}} path = "nov", {{.*}} : () -> ()
+// CHECK-NEXT: "tf_saved_model.variable"() {{.*}} path = "opq", {{.*}} value = dense<1.0> : tensor<2x2xf32>} : () -> ()
+// CHECK-NEXT: "tf_saved_model.variable"() {{.*}} path = "cpu", {{.*}} value = dense<1.0> : tensor<2x2xf32>} : () -> ()
+// CHECK-LABEL: "tf.graph"() ({
 // CHECK-NEXT: "tf.VarHandleOp"() {dtype = bf16, shape = #tf_type.shape<2x2>, shared_name = "w"}
 // CHECK-NEXT: "tf.ReadVariableOp"(%0) {dtype = bf16} : (tensor<!tf_type.resource>) -> tensor<2x2xbf16> loc("w/Read/ReadVariableOp")
 // CHECK-NEXT: "tf.VarHandleOp"() {dtype = f32, shape = #tf_type.shape<2x2>, shared_name = "nov"}

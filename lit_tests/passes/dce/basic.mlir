@@ -44,7 +44,7 @@ func.func @caller(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
 
 // -----
 // The main graph is never pruned: signatures and the saver fetch its nodes by name.
-// CHECK: tf.graph {
+// CHECK: "tf.graph"() ({
 // CHECK-NEXT: "tf.Const"() {{.*}} loc("unused_in_graph")
 tf.graph {
   %0 = "tf.Const"() {dtype = f32, value = dense<1.0> : tensor<f32>} : () -> tensor<f32> loc("unused_in_graph")

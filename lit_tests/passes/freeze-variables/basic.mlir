@@ -6,17 +6,17 @@
 
 // CHECK-LABEL: module
 // CHECK-NOT: tf_saved_model.variable
-// CHECK: tf.graph {
+// CHECK: "tf.graph"() ({
 // CHECK-NEXT: "tf.Placeholder"() {{.*}} loc("serving_default_x")
 // CHECK-NEXT: "tf.StatefulPartitionedCall"(%{{.*}}) {Tin = [f32], Tout = [f32], _read_only_resource_inputs = [], f = @serve} {{.*}} loc("StatefulPartitionedCall")
 // CHECK-NEXT: "tf.NoOp"() : () -> () loc("NoOp")
 // CHECK-NEXT: }
 // CHECK-NOT: @save
 // CHECK-NOT: @restore
-// CHECK: func.func @serve(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"})
+// CHECK: func.func @serve(%x: tensor<?x2xf32> loc("x")) -> (tensor<?x3xf32> {tf.name = "y"})
 // CHECK-SAME: attributes {_input_shapes = [#tf_type.shape<?x2>], tf_saved_model.exported = true}
 // CHECK-NEXT: "tf.StatefulPartitionedCall"(%x) {Tin = [f32], Tout = [f32], _read_only_resource_inputs = [], f = @inner}
-// CHECK: func.func @inner(%x: tensor<?x2xf32>) -> (tensor<?x3xf32> {tf.name = "y"})
+// CHECK: func.func @inner(%x: tensor<?x2xf32> loc("x")) -> (tensor<?x3xf32> {tf.name = "y"})
 // CHECK-NEXT: %[[C:.*]] = "tf.NoOp"() : () -> !tf_executor.control loc("before")
 // CHECK-NEXT: %[[W:.*]], %[[WC:.*]] = "tf.Const"(%[[C]]) {dtype = f32, value = dense<{{\[}}[1.0, -2.0, 0.5], [0.25, 4.0, -1.0]]> : tensor<2x3xf32>} : (!tf_executor.control) -> (tensor<2x3xf32>, !tf_executor.control) loc("dense/ReadVariableOp")
 // CHECK-NEXT: "tf.MatMul"(%x, %[[W]], %[[WC]])
@@ -31,8 +31,8 @@
 // KEEP: "tf_saved_model.variable"() {checkpoint_key = "dup/.ATTRIBUTES/VARIABLE_VALUE"
 // KEEP: "tf.StatefulPartitionedCall"(%{{.*}}, %{{.*}}) {{.*}} f = @serve}
 // KEEP: func.func @save(
-// KEEP: func.func @serve(%x: tensor<?x2xf32>, %w: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 1})
-// KEEP: func.func @inner(%x: tensor<?x2xf32>, %res: tensor<*x!tf_type.resource<tensor<2x3xf32>>>)
+// KEEP: func.func @serve(%x: tensor<?x2xf32> loc("x"), %w: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 1} loc("w"))
+// KEEP: func.func @inner(%x: tensor<?x2xf32> loc("x"), %res: tensor<*x!tf_type.resource<tensor<2x3xf32>>> loc("res"))
 // KEEP: "tf.Const"(%{{.*}}) {dtype = f32, value = dense<{{\[}}[1.0, -2.0, 0.5], [0.25, 4.0, -1.0]]> : tensor<2x3xf32>} {{.*}} loc("dense/ReadVariableOp")
 module attributes {tf_saved_model.tags = ["serve"]} {
   "tf_saved_model.signature"() {sym_name = "serving_default", function = @serve, method_name = "tensorflow/serving/predict", input_names = ["x"], input_tensors = ["serving_default_x:0"], output_names = ["y"], output_tensors = ["StatefulPartitionedCall:0"]} : (tensor<?x2xf32>) -> (tensor<?x3xf32>)
@@ -88,7 +88,7 @@ module attributes {tf_saved_model.tags = ["serve"]} {
 // CHECK: "tf_saved_model.variable"() {checkpoint_key = "c/.ATTRIBUTES/VARIABLE_VALUE"
 // CHECK: "tf.StatefulPartitionedCall"(%{{.*}}, %[[HC:.*]]) {Tin = [f32, !tf_type.resource], Tout = [f32], _read_only_resource_inputs = [], f = @serve}
 // CHECK: func.func @restore(
-// CHECK: func.func @serve(%x: tensor<?x2xf32>, %c: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 2})
+// CHECK: func.func @serve(%x: tensor<?x2xf32> loc("x"), %c: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 2} loc("c"))
 // CHECK-NEXT: "tf.Const"() {dtype = f32, {{.*}} loc("read_w")
 // CHECK-NEXT: "tf.ReadVariableOp"(%c)
 // CHECK: "tf.AssignAddVariableOp"(%c
@@ -97,7 +97,7 @@ module attributes {tf_saved_model.tags = ["serve"]} {
 // STATS: (S) 1 num-removed-arguments
 // STATS: (S) 0 num-dropped-variables
 // KEEP-LABEL: module
-// KEEP: func.func @serve(%x: tensor<?x2xf32>, %w: {{.*}} {tf_saved_model.bound_input = 1}, %c: {{.*}} {tf_saved_model.bound_input = 2})
+// KEEP: func.func @serve(%x: tensor<?x2xf32> loc("x"), %w: {{.*}} {tf_saved_model.bound_input = 1} loc("w"), %c: {{.*}} {tf_saved_model.bound_input = 2} loc("c"))
 module attributes {tf_saved_model.tags = ["serve"]} {
   "tf_saved_model.signature"() {sym_name = "serving_default", function = @serve, method_name = "tensorflow/serving/predict", input_names = ["x"], input_tensors = ["serving_default_x:0"], output_names = ["y"], output_tensors = ["StatefulPartitionedCall:0"]} : (tensor<?x2xf32>) -> (tensor<?x3xf32>)
   "tf_saved_model.variable"() {sym_name = "w", name = "w", checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", node_id = 1, trainable = true, value = dense<1.0> : tensor<2x3xf32>} : () -> tensor<2x3xf32>
@@ -136,7 +136,7 @@ module attributes {tf_saved_model.tags = ["serve"]} {
 // table's keys keeps the model stateful (nothing dropped).
 // CHECK-LABEL: module
 // CHECK: "tf_saved_model.variable"() {checkpoint_key = "q/.ATTRIBUTES/VARIABLE_VALUE"
-// CHECK: func.func @serve(%x: tensor<?x2xf32>, %idx: tensor<?xi32>) -> (tensor<?x3xf32> {tf.name = "y"}, tensor<?x3xf32> {tf.name = "g"})
+// CHECK: func.func @serve(%x: tensor<?x2xf32> loc("x"), %idx: tensor<?xi32> loc("idx")) -> (tensor<?x3xf32> {tf.name = "y"}, tensor<?x3xf32> {tf.name = "g"})
 // CHECK-NEXT: %[[Q:.*]] = "tf.Const"() {dtype = i8, value = dense<{{\[}}[127, -64, 64], [32, 127, -127]]> : tensor<2x3x!quant.uniform<i8:f32, 0.5:0>>} : () -> tensor<2x3x!quant.uniform<i8:f32, 0.5:0>> loc("read_q")
 // CHECK-NEXT: "tf.Cast"(%[[Q]])
 // CHECK: %[[P:.*]] = "tf.Const"() {dtype = f32, {{.*}} loc("gather/frozen_params")

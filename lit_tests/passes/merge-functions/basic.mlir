@@ -4,10 +4,10 @@
 
 // The two signature wrappers (Keras' `serve` and `serving_default`) are identical once their
 // callees @inner_a and @inner_b are merged: a second round merges them too.
-// CHECK: "tf_saved_model.signature"() {{{.*}}function = @wrapper_a{{.*}}sym_name = "serve"}
-// CHECK: "tf_saved_model.signature"() {{{.*}}function = @wrapper_a{{.*}}sym_name = "serving_default"}
-// CHECK: "tf_saved_model.alias"() {function = @inner_a, sym_name = "tpu_func"}
-// CHECK: tf.graph {
+// CHECK: "tf_saved_model.signature"() {{{.*}}function = @wrapper_a{{.*}}name = "serve",
+// CHECK: "tf_saved_model.signature"() {{{.*}}function = @wrapper_a{{.*}}name = "serving_default",
+// CHECK: "tf_saved_model.alias"() {function = @inner_a, name = "tpu_func"}
+// CHECK: "tf.graph"() ({
 // CHECK: "tf.StatefulPartitionedCall"(%{{.*}}) {{{.*}}f = @wrapper_a} {{.*}} loc("StatefulPartitionedCall")
 // CHECK: "tf.StatefulPartitionedCall"(%{{.*}}) {{{.*}}f = @wrapper_a} {{.*}} loc("StatefulPartitionedCall_1")
 // CHECK: func.func @wrapper_a(

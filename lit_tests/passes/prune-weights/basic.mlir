@@ -12,9 +12,9 @@
 
 // The 4 smallest of 8 magnitudes (0.1, 0.5, 1, 2) go; the non-trainable moving variance and
 // the rank-1 bias are never pruned.
-// CHECK: sym_name = "dense/kernel", trainable = true, value = dense<[[0.0, 0.0, 3.0, -4.0], [0.0, 0.0, 6.0, 7.0]]> : tensor<2x4xf32>
-// CHECK: sym_name = "bn/moving_variance", trainable = false, value = dense<[[1.0, 2.0, 3.0, 4.0], [0.5, 0.1, 6.0, 7.0]]> : tensor<2x4xf32>
-// CHECK: sym_name = "dense/bias", trainable = true, value = dense<[1.0, -2.0, 0.0, 4.0]> : tensor<4xf32>
+// CHECK: path = "dense/kernel", trainable = true, type = tensor<2x4xf32>, value = dense<[[0.0, 0.0, 3.0, -4.0], [0.0, 0.0, 6.0, 7.0]]> : tensor<2x4xf32>
+// CHECK: path = "bn/moving_variance", trainable = false, type = tensor<2x4xf32>, value = dense<[[1.0, 2.0, 3.0, 4.0], [0.5, 0.1, 6.0, 7.0]]> : tensor<2x4xf32>
+// CHECK: path = "dense/bias", trainable = true, type = tensor<4xf32>, value = dense<[1.0, -2.0, 0.0, 4.0]> : tensor<4xf32>
 // CHECK-LABEL: func.func @f
 // CHECK-NEXT: %0 = "tf.Const"() {dtype = f32, value = dense<{{\[\[}}0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32> loc("w")
 // CHECK-NEXT: %1 = "tf.MatMul"(%x, %0)
@@ -32,13 +32,13 @@
 
 // block=2: blocks of two along the last dimension, ranked by mean magnitude (1.5, 3.5, 0.3,
 // 6.5): three of four blocks go.
-// BLOCK: sym_name = "dense/kernel", trainable = true, value = dense<[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 6.0, 7.0]]>
+// BLOCK: path = "dense/kernel", trainable = true, type = tensor<2x4xf32>, value = dense<[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 6.0, 7.0]]>
 // BLOCK: value = dense<[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>
 
 // storage=auto: at 90% (2 of 16 entries left) the COO form (2 * (4 + 2 * 4) + 16 = 40 bytes)
 // is smaller than the dense constant (64 bytes): a SparseToDense under the constant's name.
 // Variables stay dense.
-// AUTO: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 7.0]]>
+// AUTO: path = "dense/kernel", trainable = true, type = tensor<2x4xf32>, value = dense<{{\[\[}}0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 7.0]]>
 // AUTO-LABEL: func.func @f
 // AUTO-NEXT: %0 = "tf.Const"() {dtype = i32, value = dense<{{\[\[}}3, 2], [3, 3]]> : tensor<2x2xi32>} : () -> tensor<2x2xi32> loc("w/indices")
 // AUTO-NEXT: %1 = "tf.Const"() {dtype = i32, value = dense<4> : tensor<2xi32>} : () -> tensor<2xi32> loc("w/shape")
@@ -49,7 +49,7 @@
 // AUTO-NEXT: return %5
 
 // storage=sparse forces the COO form; exclude leaves matching weights alone.
-// SPARSE: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
+// SPARSE: path = "dense/kernel", trainable = true, type = tensor<2x4xf32>, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
 // SPARSE-LABEL: func.func @f
 // SPARSE: "tf.Const"() {dtype = i32, value = dense<{{\[\[}}2, 0], [2, 1], [2, 2], [2, 3], [3, 0], [3, 1], [3, 2], [3, 3]]> : tensor<8x2xi32>} : () -> tensor<8x2xi32> loc("w/indices")
 // SPARSE: "tf.SparseToDense"
@@ -64,16 +64,16 @@
 // MIN-NEXT: (S) 1 num-constants-pruned
 
 // sparsity=0 changes nothing.
-// ZERO: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
+// ZERO: path = "dense/kernel", trainable = true, type = tensor<2x4xf32>, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
 // ZERO: value = dense<{{\[\[}}1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32> loc("w")
 
 // weights: only the named weights, a variable by its path, a constant as function/node (a
 // non-trainable variable stays untouched even when named).
-// VAR: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}0.0, 0.0, 3.0, -4.0], [0.0, 0.0, 6.0, 7.0]]>
+// VAR: path = "dense/kernel", trainable = true, type = tensor<2x4xf32>, value = dense<{{\[\[}}0.0, 0.0, 3.0, -4.0], [0.0, 0.0, 6.0, 7.0]]>
 // VAR-LABEL: func.func @f
 // VAR-NEXT: value = dense<{{\[\[}}1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32> loc("w")
-// CONST: sym_name = "dense/kernel", trainable = true, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
-// CONST: sym_name = "bn/moving_variance", trainable = false, value = dense<{{\[\[}}1.0, 2.0, 3.0, 4.0], [0.5, 0.1, 6.0, 7.0]]>
+// CONST: path = "dense/kernel", trainable = true, type = tensor<2x4xf32>, value = dense<{{\[\[}}1.0, -2.0, 3.0, -4.0], [0.5, -0.1, 6.0, 7.0]]>
+// CONST: path = "bn/moving_variance", trainable = false, type = tensor<2x4xf32>, value = dense<{{\[\[}}1.0, 2.0, 3.0, 4.0], [0.5, 0.1, 6.0, 7.0]]>
 // CONST-LABEL: func.func @f
 // CONST-NEXT: value = dense<{{\[\[}}0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, -16.0]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32> loc("w")
 

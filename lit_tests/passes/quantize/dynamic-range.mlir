@@ -13,7 +13,7 @@
 // CHECK-LABEL: func.func @matmul
 // CHECK-NEXT: %[[HI:.*]] = "tf.Const"() {dtype = f32, value = dense<127.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/qmax")
 // CHECK-NEXT: %[[QMIN:.*]] = "tf.Const"() {dtype = f32, value = dense<-128.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/qmin")
-// CHECK-NEXT: %[[EPS:.*]] = "tf.Const"() {dtype = f32, value = dense<1e-12> : tensor<f32>} : () -> tensor<f32> loc("quantize/min_scale")
+// CHECK-NEXT: %[[EPS:.*]] = "tf.Const"() {dtype = f32, value = dense<1.0e-12> : tensor<f32>} : () -> tensor<f32> loc("quantize/min_scale")
 // CHECK-NEXT: %[[INV:.*]] = "tf.Const"() {dtype = f32, value = dense<0.003921569> : tensor<f32>} : () -> tensor<f32> loc("quantize/inv_levels")
 // CHECK-NEXT: %[[ZERO:.*]] = "tf.Const"() {dtype = f32, value = dense<0.0> : tensor<f32>} : () -> tensor<f32> loc("quantize/zero")
 // CHECK-NEXT: %[[AX:.*]] = "tf.Const"() {dtype = i32, value = dense<1> : tensor<1xi32>} : () -> tensor<1xi32> loc("quantize/axes_1")

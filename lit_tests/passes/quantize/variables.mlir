@@ -10,24 +10,24 @@
 // - @e is also read by ResourceGather: it stays float, the MatMul gets an int8 constant copy.
 // - @c is written at run time (AssignAddVariableOp): not quantized.
 // CHECK-LABEL: module
-// CHECK: "tf_saved_model.variable"() {checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", name = "w", node_id = 1, sym_name = "w", trainable = true, value = dense<{{\[}}[127, -64, 64], [32, 127, -127]]> : tensor<2x3xi8>} : () -> tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>
-// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "e/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} : tensor<2x3xf32>} : () -> tensor<2x3xf32>
-// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "c/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} : () -> tensor<2x3xf32>
-// CHECK: tf.graph {
+// CHECK: "tf_saved_model.variable"() {checkpoint_key = "w/.ATTRIBUTES/VARIABLE_VALUE", name = "w", node_id = 1, path = "w", trainable = true, type = tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.031496062874794006:0,0.007874015718698502:0}>>, value = dense<{{\[}}[127, -64, 64], [32, 127, -127]]> : tensor<2x3xi8>} : () -> ()
+// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "e/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} : tensor<2x3xf32>} : () -> ()
+// CHECK-NEXT: "tf_saved_model.variable"() {checkpoint_key = "c/.ATTRIBUTES/VARIABLE_VALUE", {{.*}} : () -> ()
+// CHECK: "tf.graph"() ({
 // CHECK-NEXT: "tf.VarHandleOp"() {dtype = i8, shape = #tf_type.shape<2x3>, shared_name = "w"}
 // CHECK-NEXT: "tf.VarHandleOp"() {dtype = f32, shape = #tf_type.shape<2x3>, shared_name = "e"}
-// CHECK-LABEL: func.func @restore(%file_prefix: tensor<!tf_type.string>, %w: tensor<*x!tf_type.resource<tensor<2x3xi8>>>, %e: tensor<*x!tf_type.resource<tensor<2x3xf32>>>)
+// CHECK-LABEL: func.func @restore(%file_prefix: tensor<!tf_type.string> loc("file_prefix"), %w: tensor<*x!tf_type.resource<tensor<2x3xi8>>> loc("w"), %e: tensor<*x!tf_type.resource<tensor<2x3xf32>>> loc("e"))
 // CHECK: "tf.RestoreV2"({{.*}}) {dtypes = [i8, f32]} : ({{.*}}) -> (tensor<*xi8>, tensor<*xf32>)
 // CHECK-NEXT: "tf.Identity"({{.*}}) {T = i8} : (tensor<*xi8>) -> tensor<*xi8>
 // CHECK-NEXT: "tf.AssignVariableOp"(%w, {{.*}}) {dtype = i8}
 // CHECK-NEXT: "tf.Identity"({{.*}}) {T = f32}
 // CHECK-NEXT: "tf.AssignVariableOp"(%e, {{.*}}) {dtype = f32}
-// CHECK-LABEL: func.func @save(%file_prefix: tensor<!tf_type.string>, %w: tensor<*x!tf_type.resource<tensor<2x3xi8>>>)
+// CHECK-LABEL: func.func @save(%file_prefix: tensor<!tf_type.string> loc("file_prefix"), %w: tensor<*x!tf_type.resource<tensor<2x3xi8>>> loc("w"))
 // CHECK: "tf.ReadVariableOp"(%w, %ctl_0) {dtype = i8} : {{.*}} -> tensor<2x3x!quant.uniform<i8:f32:1, {{.*}}>> loc("Read/ReadVariableOp")
 // CHECK-NEXT: "tf.Identity"({{.*}}) {T = i8}
 // CHECK: "tf.SaveV2"({{.*}}) {dtypes = [i8]}
 // CHECK-LABEL: func.func @serve(
-// CHECK-SAME: %w: tensor<*x!tf_type.resource<tensor<2x3xi8>>> {tf_saved_model.bound_input = 1}, %e: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 2}, %c: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 3})
+// CHECK-SAME: %w: tensor<*x!tf_type.resource<tensor<2x3xi8>>> {tf_saved_model.bound_input = 1} loc("w"), %e: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 2} loc("e"), %c: tensor<*x!tf_type.resource<tensor<2x3xf32>>> {tf_saved_model.bound_input = 3} loc("c"))
 // CHECK-NEXT: %[[EQ:.*]] = "tf.Const"() {dtype = i8, {{.*}} : tensor<2x3x!quant.uniform<i8:f32:1, {0.007874015718698502:0,0.015748031437397003:0,0.023622047156095505:0}>>} {{.*}} loc("read_e/int8_weight")
 // CHECK-NEXT: %[[R:.*]] = "tf.ReadVariableOp"(%w) {dtype = i8} : (tensor<*x!tf_type.resource<tensor<2x3xi8>>>) -> tensor<2x3x!quant.uniform<i8:f32:1, {{.*}}>> loc("read_w/ReadVariableOp")
 // CHECK-NEXT: %[[DC:.*]] = "tf.Cast"(%[[R]]) {DstT = f32, SrcT = i8, Truncate = false} {{.*}} loc("read_w/ReadVariableOp/dequantize_cast")

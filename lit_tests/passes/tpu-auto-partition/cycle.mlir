@@ -11,11 +11,11 @@
 // CHECK-NEXT: %2 = "tf.StringToNumber"(%1)
 // CHECK-NEXT: %3 = "tf.PartitionedCall"(%0, %2, %w) {{.*}}f = @serve_tpu_region_1} {{.*}} loc("tpu_region_1")
 // CHECK-NEXT: return %3
-// CHECK-LABEL: func.func @serve_tpu_region_0(%arg_0: tensor<4x64xf32>, %arg_1: tensor<64x64xf32>)
+// CHECK-LABEL: func.func @serve_tpu_region_0(%arg_0: tensor<4x64xf32> loc("arg_0"), %arg_1: tensor<64x64xf32> loc("arg_1"))
 // CHECK-NEXT: "tf.MatMul"{{.*}} loc("a_matmul")
 // CHECK-NEXT: "tf.Relu"{{.*}} loc("a_relu")
 // CHECK-NEXT: return
-// CHECK-LABEL: func.func @serve_tpu_region_1(%arg_0: tensor<4x64xf32>, %arg_1: tensor<4x64xf32>, %arg_2: tensor<64x64xf32>)
+// CHECK-LABEL: func.func @serve_tpu_region_1(%arg_0: tensor<4x64xf32> loc("arg_0"), %arg_1: tensor<4x64xf32> loc("arg_1"), %arg_2: tensor<64x64xf32> loc("arg_2"))
 // CHECK-NEXT: "tf.AddV2"(%arg_0, %arg_1) {{.*}} loc("b_add")
 // CHECK-NEXT: "tf.MatMul"{{.*}} loc("b_matmul")
 // CHECK-NEXT: return

@@ -14,7 +14,7 @@
 // CHECK-NEXT: %2 = "tf.StringToNumber"(%1) {out_type = f32, smopt.tpu_cpu_reason = "no XLA kernel for TPU (string op)"} {{.*}} loc("to_number")
 // CHECK-NEXT: %3 = "tf.PartitionedCall"(%2, %w) {{.*}}f = @serve_tpu_region_1} {{.*}} loc("tpu_region_1")
 // CHECK-NEXT: return %3
-// CHECK-LABEL: func.func @serve_tpu_region_0(%arg_0: tensor<4x64xf32>, %arg_1: tensor<64x64xf32>) -> (tensor<4x64xf32> {tf.name = "output_0"}) attributes {_noinline = true, smopt.tpu_auto_min_share = 1.0, smopt.tpu_auto_share = 38.9, smopt.tpu_function = true, smopt.tpu_selected_by = "tpu-auto-partition (38.90% of the model's cost)"}
+// CHECK-LABEL: func.func @serve_tpu_region_0(%arg_0: tensor<4x64xf32> loc("arg_0"), %arg_1: tensor<64x64xf32> loc("arg_1")) -> (tensor<4x64xf32> {tf.name = "output_0"}) attributes {_noinline = true, smopt.tpu_auto_min_share = 1.0, smopt.tpu_auto_share = 38.9, smopt.tpu_function = true, smopt.tpu_selected_by = "tpu-auto-partition (38.90% of the model's cost)"}
 // CHECK-NEXT: "tf.MatMul"(%arg_0, %arg_1) {{.*}} loc("a_matmul")
 // CHECK-NEXT: "tf.Relu"(%0) {{.*}} loc("a_relu")
 // CHECK-NEXT: return %1

@@ -23,12 +23,12 @@ func.func @serve(%x: tensor<?x129xf32> {_user_specified_name = "x"}, %unknown: t
 // CHECK-LABEL: func.func @serve(
 // CHECK-NEXT: %0 = "tf.Identity"(%unknown)
 // CHECK-NEXT: %1 = "tf.BatchFunction"(%x, %0) {Tcaptured = [f32], Tin = [f32], Tout = [f32], {{.*}} f = @tpu_batch_wrapper, {{.*}} : (tensor<?x129xf32>, tensor<129x32xf32>) -> tensor<?x32xf32> loc("PartitionedCall")
-// CHECK-LABEL: func.func @tpu_batch_wrapper(%x: tensor<?x129xf32> {_user_specified_name = "x"}, %matmul_b: tensor<129x32xf32>)
+// CHECK-LABEL: func.func @tpu_batch_wrapper(%x: tensor<?x129xf32> {tf._user_specified_name = "x"} loc("x"), %matmul_b: tensor<129x32xf32> loc("matmul_b"))
 // CHECK-NEXT: "tf.PartitionedCall"(%x, %matmul_b) {Tin = [f32, f32], Tout = [f32], f = @tpu}
 
-// SIG-LABEL: func.func @serve(%x: tensor<?x129xf32> {_user_specified_name = "x"}, %unknown: tensor<129x32xf32> {tf_saved_model.bound_input = 8})
+// SIG-LABEL: func.func @serve(%x: tensor<?x129xf32> {tf._user_specified_name = "x"} loc("x"), %unknown: tensor<129x32xf32> {tf_saved_model.bound_input = 8} loc("unknown"))
 // SIG-NEXT: %0 = "tf.BatchFunction"(%x, %unknown) {Tcaptured = [f32], Tin = [f32], Tout = [f32], {{.*}} f = @serve_batch_body, {{.*}} loc("batch")
-// SIG-LABEL: func.func @serve_batch_body(%x: tensor<?x129xf32> {_user_specified_name = "x"}, %unknown: tensor<129x32xf32>)
+// SIG-LABEL: func.func @serve_batch_body(%x: tensor<?x129xf32> {tf._user_specified_name = "x"} loc("x"), %unknown: tensor<129x32xf32> loc("unknown"))
 
 // -----
 // Several call levels: @lib is a library function (not exported), so its arguments are traced

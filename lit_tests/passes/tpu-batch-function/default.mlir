@@ -26,7 +26,7 @@ func.func @serve(%x: tensor<?x10xf32>, %w: tensor<*x!tf_type.resource<tensor<10x
 // CHECK-NEXT: %ctl_1 = "tf.NoOp"(%ctl_0)
 // CHECK-NEXT: %1 = "tf.Identity"(%0, %ctl_1)
 // CHECK-NEXT: return %1, %ctl_0
-// CHECK-LABEL: func.func @tpu_batch_wrapper(%x: tensor<?x10xf32> {_user_specified_name = "x"}, %w: tensor<*x!tf_type.resource<tensor<10x16xf32>>>) -> (tensor<?x16xf32> {tf.name = "identity"}) {
+// CHECK-LABEL: func.func @tpu_batch_wrapper(%x: tensor<?x10xf32> {tf._user_specified_name = "x"} loc("x"), %w: tensor<*x!tf_type.resource<tensor<10x16xf32>>> loc("w")) -> (tensor<?x16xf32> {tf.name = "identity"}, !tf_executor.control) {
 // CHECK-NEXT: %0, %ctl_0 = "tf.StatefulPartitionedCall"(%x, %w) {Tin = [f32, !tf_type.resource], Tout = [f32], _read_only_resource_inputs = [1], f = @tpu} : (tensor<?x10xf32>, tensor<*x!tf_type.resource<tensor<10x16xf32>>>) -> (tensor<?x16xf32>, !tf_executor.control) loc("StatefulPartitionedCall")
 // CHECK-NEXT: return %0, %ctl_0 : tensor<?x16xf32>, !tf_executor.control
 // CHECK-NEXT: }
@@ -67,7 +67,7 @@ func.func @main(%a: tensor<?x4xf32>, %b: tensor<?x4xi32>) -> (tensor<?x4xf32> {t
 // CHECK-NEXT: %1:2 = "tf.BatchFunction"(%a, %b, %0) {Tcaptured = [f32], Tin = [f32, i32], Tout = [f32, i32], {{.*}} f = @tpu2_batch_wrapper, {{.*}} shared_name = "smopt_batch_91a0467e5479c275"} : (tensor<?x4xf32>, tensor<?x4xi32>, tensor<3xf32>) -> (tensor<?x4xf32>, tensor<?xi32>) loc("first")
 // CHECK-NEXT: %2:2 = "tf.BatchFunction"(%1#0, %b, %0) {{.*}} f = @tpu2_batch_wrapper, {{.*}} shared_name = "smopt_batch_50f764a2e4cfcf00"} {{.*}} loc("second")
 // CHECK-NEXT: return %2#0, %1#1
-// CHECK-LABEL: func.func @tpu2_batch_wrapper(%a: tensor<?x4xf32>, %b: tensor<?x4xi32>, %s: tensor<3xf32>) -> (tensor<?x4xf32> {tf.name = "r"}, tensor<?xi32> {tf.name = "n"}) {
+// CHECK-LABEL: func.func @tpu2_batch_wrapper(%a: tensor<?x4xf32> loc("a"), %b: tensor<?x4xi32> loc("b"), %s: tensor<3xf32> loc("s")) -> (tensor<?x4xf32> {tf.name = "r"}, tensor<?xi32> {tf.name = "n"}) {
 // CHECK-NEXT: %0:2 = "tf.PartitionedCall"(%s, %a, %b) {Tin = [f32, f32, i32], Tout = [f32, i32], f = @tpu2} : (tensor<3xf32>, tensor<?x4xf32>, tensor<?x4xi32>) -> (tensor<?x4xf32>, tensor<?xi32>) loc("first")
 // CHECK-NEXT: return %0#0, %0#1 : tensor<?x4xf32>, tensor<?xi32>
 // CHECK-NOT: func.func @tpu2_batch_wrapper_1
@@ -130,14 +130,14 @@ func.func @other(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "r"}) {
   %0 = "tf.PartitionedCall"(%x) {Tin = [f32], Tout = [f32], f = @entry} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("call")
   return %0 : tensor<?x4xf32>
 }
-// CHECK-LABEL: func.func @entry(%x: tensor<?x4xf32> {_user_specified_name = "x"}) -> (tensor<?x4xf32> {tf.name = "identity"}) attributes {tf_saved_model.exported = true} {
+// CHECK-LABEL: func.func @entry(%x: tensor<?x4xf32> {tf._user_specified_name = "x"} loc("x")) -> (tensor<?x4xf32> {tf.name = "identity"}) attributes {tf_saved_model.exported = true} {
 // CHECK-NEXT: %0 = "tf.BatchFunction"(%x) {Tcaptured = [], Tin = [f32], Tout = [f32], {{.*}} f = @entry_batch_body_batch_wrapper, {{.*}} loc("batch")
 // CHECK-NEXT: return %0
 // CHECK-LABEL: func.func @other(
 // CHECK-NEXT: "tf.PartitionedCall"(%x) {Tin = [f32], Tout = [f32], f = @entry}
-// CHECK-LABEL: func.func @entry_batch_body(%x: tensor<?x4xf32> {_user_specified_name = "x"}) -> (tensor<?x4xf32> {tf.name = "identity"}) attributes {smopt.tpu_function = true, smopt.tpu_selected_by = "signature_name 'serving_default'"} {
+// CHECK-LABEL: func.func @entry_batch_body(%x: tensor<?x4xf32> {tf._user_specified_name = "x"} loc("x")) -> (tensor<?x4xf32> {tf.name = "identity"}) attributes {smopt.tpu_function = true, smopt.tpu_selected_by = "signature_name 'serving_default'"} {
 // CHECK-NEXT: "tf.Relu"(%x)
-// CHECK-LABEL: func.func @entry_batch_body_batch_wrapper(%x: tensor<?x4xf32> {_user_specified_name = "x"})
+// CHECK-LABEL: func.func @entry_batch_body_batch_wrapper(%x: tensor<?x4xf32> {tf._user_specified_name = "x"} loc("x"))
 // CHECK-NEXT: "tf.StatefulPartitionedCall"(%x) {Tin = [f32], Tout = [f32], f = @entry_batch_body} {{.*}} loc("batch")
 
 // STATS: 1 num-batched

@@ -28,7 +28,7 @@ func.func @serve(%x: tensor<?x8xf32>, %b: tensor<*x!tf_type.resource<tensor<8xf3
   %1 = "tf.Exp"(%0) {T = f32} : (tensor<?x8xf32>) -> tensor<?x8xf32> loc("exp")
   return %1, %ctl_0 : tensor<?x8xf32>, !tf_executor.control
 }
-// CHECK: tf.graph {
+// CHECK: "tf.graph"() ({
 // CHECK: %2 = "tf.BatchFunction"(%0, %1) {Tcaptured = [!tf_type.resource], Tin = [f32], Tout = [f32], {{.*}} f = @batch_fn, {{.*}} shared_name = "smopt_batch_{{[0-9a-f]+}}"} : (tensor<?x8xf32>, tensor<!tf_type.resource>) -> tensor<?x8xf32> loc("StatefulPartitionedCall")
 // CHECK-LABEL: func.func @tpu(
 // CHECK-NEXT: "tf.Relu"
@@ -57,7 +57,7 @@ func.func @serve(%x: tensor<?x8xf32>, %b: tensor<*x!tf_type.resource<tensor<8xf3
 }
 // CHECK-LABEL: func.func @serve(
 // CHECK-NEXT: %0 = "tf.BatchFunction"(%x, %b) {Tcaptured = [!tf_type.resource], Tin = [f32], Tout = [f32], {{.*}} f = @batch_fn_batch_wrapper,
-// CHECK-LABEL: func.func @batch_fn_batch_wrapper(%x: tensor<?x8xf32>, %b: tensor<*x!tf_type.resource<tensor<8xf32>>>) -> (tensor<?x8xf32> {tf.name = "r"}) {
+// CHECK-LABEL: func.func @batch_fn_batch_wrapper(%x: tensor<?x8xf32> loc("x"), %b: tensor<*x!tf_type.resource<tensor<8xf32>>> loc("b")) -> (tensor<?x8xf32> {tf.name = "r"}) {
 // CHECK-NEXT: %0 = "tf.PartitionedCall"(%b, %x) {Tin = [!tf_type.resource, f32], Tout = [f32], f = @batch_fn} {{.*}} loc("call")
 // CHECK-NEXT: return %0 : tensor<?x8xf32>
 
@@ -101,7 +101,7 @@ func.func @batch_fn(%x: tensor<?x8xf32>, %d: tensor<?x8xf32>, %t: tensor<3x8xf32
   %2 = "tf.AddV2"(%1, %0) {T = f32} : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32> loc("add_1")
   return %2 : tensor<?x8xf32>
 }
-// CHECK: tf.graph {
+// CHECK: "tf.graph"() ({
 // CHECK: %5 = "tf.BatchFunction"(%0, %2, %3, %4) {Tcaptured = [f32, !tf_type.resource], Tin = [f32, f32], Tout = [f32], {{.*}} f = @batch_fn, {{.*}} loc("StatefulPartitionedCall")
-// CONCRETE: tf.graph {
+// CONCRETE: "tf.graph"() ({
 // CONCRETE: "tf.BatchFunction"(%0, %2, %3, %4) {Tcaptured = [f32, !tf_type.resource], Tin = [f32, f32],

@@ -16,11 +16,11 @@ func.func @sig(%x: tensor<?x4xf32> {_user_specified_name = "x"}, %v: tensor<*x!t
   %2 = "tf.PartitionedCall"(%1) {Tin = [f32], Tout = [f32], f = @tpu} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("to_tpu")
   return %2, %ctl_0 : tensor<?x4xf32>, !tf_executor.control
 }
-// CHECK-LABEL: func.func @sig(%x: tensor<?x4xf32> {_user_specified_name = "x"}, %v: tensor<*x!tf_type.resource<tensor<4xf32>>> {tf_saved_model.bound_input = 3}) -> (tensor<?x4xf32> {tf.name = "identity"}) attributes {tf_saved_model.exported = true} {
+// CHECK-LABEL: func.func @sig(%x: tensor<?x4xf32> {tf._user_specified_name = "x"} loc("x"), %v: tensor<*x!tf_type.resource<tensor<4xf32>>> {tf_saved_model.bound_input = 3} loc("v")) -> (tensor<?x4xf32> {tf.name = "identity"}, !tf_executor.control) attributes {tf_saved_model.exported = true} {
 // CHECK-NEXT: %0, %ctl_0 = "tf.BatchFunction"(%x, %v) {Tcaptured = [!tf_type.resource], Tin = [f32], Tout = [f32], allowed_batch_sizes = [2, 8], batch_timeout_micros = 5000, batching_queue = "", container = "", enable_large_batch_splitting = true, f = @sig_batch_body, max_batch_size = 8, max_enqueued_batches = 10, num_batch_threads = 2, shared_name = "smopt_batch_{{[0-9a-f]+}}"} : (tensor<?x4xf32>, tensor<*x!tf_type.resource<tensor<4xf32>>>) -> (tensor<?x4xf32>, !tf_executor.control) loc("batch")
 // CHECK-NEXT: return %0, %ctl_0 : tensor<?x4xf32>, !tf_executor.control
 // CHECK-NEXT: }
-// CHECK-LABEL: func.func @sig_batch_body(%x: tensor<?x4xf32> {_user_specified_name = "x"}, %v: tensor<*x!tf_type.resource<tensor<4xf32>>>) -> (tensor<?x4xf32> {tf.name = "identity"}) {
+// CHECK-LABEL: func.func @sig_batch_body(%x: tensor<?x4xf32> {tf._user_specified_name = "x"} loc("x"), %v: tensor<*x!tf_type.resource<tensor<4xf32>>> loc("v")) -> (tensor<?x4xf32> {tf.name = "identity"}, !tf_executor.control) {
 // CHECK-NEXT: "tf.ReadVariableOp"(%v)
 // CHECK-NEXT: "tf.Mul"
 // CHECK-NEXT: "tf.PartitionedCall"(%1) {Tin = [f32], Tout = [f32], f = @tpu}
@@ -50,8 +50,8 @@ func.func @sig(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "identity"}) 
   %0 = "tf.Relu"(%x) {T = f32} : (tensor<?x4xf32>) -> tensor<?x4xf32> loc("relu")
   return %0 : tensor<?x4xf32>
 }
-// CHECK-LABEL: func.func @sig(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "identity"}) {
+// CHECK-LABEL: func.func @sig(%x: tensor<?x4xf32> loc("x")) -> (tensor<?x4xf32> {tf.name = "identity"}) {
 // CHECK-NEXT: "tf.BatchFunction"(%x) {{.*}} f = @sig_batch_body_batch_wrapper,
-// CHECK-LABEL: func.func @sig_batch_body(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "identity"}) attributes {smopt.tpu_function = true} {
-// CHECK-LABEL: func.func @sig_batch_body_batch_wrapper(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {tf.name = "identity"}) {
+// CHECK-LABEL: func.func @sig_batch_body(%x: tensor<?x4xf32> loc("x")) -> (tensor<?x4xf32> {tf.name = "identity"}) attributes {smopt.tpu_function = true} {
+// CHECK-LABEL: func.func @sig_batch_body_batch_wrapper(%x: tensor<?x4xf32> loc("x")) -> (tensor<?x4xf32> {tf.name = "identity"}, !tf_executor.control) {
 // CHECK-NEXT: "tf.StatefulPartitionedCall"(%x) {Tin = [f32], Tout = [f32], f = @sig_batch_body}

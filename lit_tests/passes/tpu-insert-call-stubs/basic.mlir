@@ -48,7 +48,7 @@ func.func @serve(%x: tensor<?x4xf32>, %w: tensor<*x!tf_type.resource<tensor<4x4x
 // signature's tensor names stay valid) and the signature enters a stub function. A returned
 // argument leaves through the replicated outputs too.
 // CHECK: "tf_saved_model.signature"() {function = @sig_entry_tpu_stub,
-// CHECK: tf.graph {
+// CHECK: "tf.graph"() ({
 // CHECK-NEXT: %0 = "tf.Placeholder"()
 // CHECK-NEXT: %1 = "tf.TPUOrdinalSelector"() : () -> tensor<?xi32> loc("StatefulPartitionedCall/TPUOrdinalSelector")
 // CHECK-NEXT: %2:2 = "tf.TPUPartitionedCall"(%0, %1) {Tin = [f32], Tout = [f32, f32], autotuner_thresh = 0, f = @sig_entry, smopt.tpu_call_stub = true} : (tensor<?x4xf32>, tensor<?xi32>) -> (tensor<?x4xf32>, tensor<?x4xf32>) loc("StatefulPartitionedCall")

@@ -40,7 +40,7 @@ func.func @serve(%x: tensor<?x4xf32>, %w: tensor<*x!tf_type.resource<tensor<4x4x
 // A signature's TPU entry: the signature enters a stub function whose body is a
 // StatefulPartitionedCall; the main graph's call stays a StatefulPartitionedCall.
 // CPU: "tf_saved_model.signature"() {function = @sig_entry_tpu_stub,
-// CPU: tf.graph {
+// CPU: "tf.graph"() ({
 // CPU-NEXT: %0 = "tf.Placeholder"()
 // CPU-NEXT: %1:2 = "tf.StatefulPartitionedCall"(%0) {Tin = [f32], Tout = [f32, f32], config_proto = "", f = @sig_entry, smopt.tpu_call_stub = true} : (tensor<?x4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>) loc("StatefulPartitionedCall")
 // CPU-NEXT: }

@@ -22,7 +22,7 @@ func.func @serve(%x: tensor<?x4x32xf32>, %w: tensor<*x!tf_type.resource<tensor<3
   %1 = "tf.Relu"(%0#0) {T = f32} : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32> loc("relu")
   return %1, %0#1, %ctl : tensor<?x4x8xf32>, tensor<?x4xf32>, !tf_executor.control
 }
-// CHECK-LABEL: func.func @tpu(%x: tensor<?x128xf32> {_user_specified_name = "x"}, %w: tensor<*x!tf_type.resource<tensor<32x8xf32>>>) -> (tensor<?x32xf32> {tf.name = "y"}, tensor<?x4xf32> {tf.name = "s"}) attributes {_input_shapes = [#tf_type.shape<?x128>, #tf_type.shape<>], smopt.tpu_function = true} {
+// CHECK-LABEL: func.func @tpu(%x: tensor<?x128xf32> {tf._user_specified_name = "x"} loc("x"), %w: tensor<*x!tf_type.resource<tensor<32x8xf32>>> loc("w")) -> (tensor<?x32xf32> {tf.name = "y"}, tensor<?x4xf32> {tf.name = "s"}) attributes {_input_shapes = [#tf_type.shape<?x128>, #tf_type.shape<>], smopt.tpu_function = true} {
 // CHECK-NEXT: %0 = "tf.Const"() {dtype = i32, value = dense<[-1, 4, 32]> : tensor<3xi32>} : () -> tensor<3xi32> loc("io_shape/x/shape")
 // CHECK-NEXT: %1 = "tf.Reshape"(%x, %0) {T = f32, Tshape = i32} : (tensor<?x128xf32>, tensor<3xi32>) -> tensor<?x4x32xf32> loc("io_shape/x")
 // CHECK-NEXT: %2 = "tf.ReadVariableOp"(%w)
@@ -58,7 +58,7 @@ func.func @caller(%a: tensor<2x16x12xf32>, %b: tensor<8x16x8xi32>, %c: tensor<2x
   %0 = "tf.tpu_static"(%a, %b, %c, %d) : (tensor<2x16x12xf32>, tensor<8x16x8xi32>, tensor<2x3x4xi1>, tensor<4x10xf32>) -> tensor<2x16x12xf32> loc("direct")
   return %0 : tensor<2x16x12xf32>
 }
-// CHECK-LABEL: func.func @tpu_static(%a: tensor<3x128xf32>, %b: tensor<8x128xi32>, %c: tensor<2x12xi1>, %d: tensor<4x10xf32>) -> (tensor<3x128xf32> {tf.name = "r"})
+// CHECK-LABEL: func.func @tpu_static(%a: tensor<3x128xf32> loc("a"), %b: tensor<8x128xi32> loc("b"), %c: tensor<2x12xi1> loc("c"), %d: tensor<4x10xf32> loc("d")) -> (tensor<3x128xf32> {tf.name = "r"})
 // CHECK-NEXT: "tf.Const"() {dtype = i32, value = dense<[2, 16, 12]> : tensor<3xi32>}
 // CHECK-NEXT: %1 = "tf.Reshape"(%a, %0) {T = f32, Tshape = i32} : (tensor<3x128xf32>, tensor<3xi32>) -> tensor<2x16x12xf32> loc("io_shape/a")
 // CHECK-NEXT: "tf.Const"() {dtype = i32, value = dense<[8, 16, 8]> : tensor<3xi32>}
@@ -99,7 +99,7 @@ func.func @serve(%x: tensor<?x3x5xf32>) -> (tensor<?x3x5xf32> {tf.name = "r"}) {
   %0 = "tf.PartitionedCall"(%x) {Tin = [f32], Tout = [f32], f = @tpu} : (tensor<?x3x5xf32>) -> tensor<?x3x5xf32> loc("call")
   return %0 : tensor<?x3x5xf32>
 }
-// CHECK-LABEL: func.func @tpu(%x: tensor<?x3x5xf32>) -> (tensor<?x3x5xf32> {tf.name = "r"}) attributes {smopt.tpu_function = true, tf_saved_model.exported = true} {
+// CHECK-LABEL: func.func @tpu(%x: tensor<?x3x5xf32> loc("x")) -> (tensor<?x3x5xf32> {tf.name = "r"}) attributes {smopt.tpu_function = true, tf_saved_model.exported = true} {
 // CHECK-NEXT: "tf.Neg"(%x)
 // CHECK-LABEL: func.func @tpu_outer(
 // CHECK-NEXT: "tf.PartitionedCall"(%x) {Tin = [f32], Tout = [f32], f = @tpu} : (tensor<?x3x5xf32>) -> tensor<?x3x5xf32>
@@ -107,7 +107,7 @@ func.func @serve(%x: tensor<?x3x5xf32>) -> (tensor<?x3x5xf32> {tf.name = "r"}) {
 // CHECK-NEXT: "tf.Const"() {dtype = i32, value = dense<[-1, 15]> : tensor<2xi32>}
 // CHECK-NEXT: "tf.Reshape"
 // CHECK-NEXT: %2 = "tf.PartitionedCall"(%1) {Tin = [f32], Tout = [f32], f = @tpu_io} : (tensor<?x15xf32>) -> tensor<?x15xf32> loc("call")
-// CHECK-LABEL: func.func @tpu_io(%x: tensor<?x15xf32>) -> (tensor<?x15xf32> {tf.name = "r"}) attributes {smopt.io_shape_clone_of = "tpu", smopt.tpu_function = true} {
+// CHECK-LABEL: func.func @tpu_io(%x: tensor<?x15xf32> loc("x")) -> (tensor<?x15xf32> {tf.name = "r"}) attributes {smopt.io_shape_clone_of = "tpu", smopt.tpu_function = true} {
 // CHECK-NEXT: "tf.Const"() {dtype = i32, value = dense<[-1, 3, 5]> : tensor<3xi32>}
 // CHECK-NEXT: %1 = "tf.Reshape"(%x, %0)
 // CHECK-NEXT: %2 = "tf.Neg"(%1)
@@ -138,13 +138,13 @@ func.func @cpu(%a: tensor<?x8x128xf32>, %b: tensor<?x256xf32>, %c: tensor<?x?x3x
   %0 = "tf.PartitionedCall"(%a, %b, %c, %d, %e, %f, %g, %h, %q) {Tin = [f32, f32, f32, f32, f32, f32, !tf_type.string, !tf_type.resource, !tf_type.qint8], Tout = [f32], f = @tpu_n} : (tensor<?x8x128xf32>, tensor<?x256xf32>, tensor<?x?x3xf32>, tensor<*xf32>, tensor<7xf32>, tensor<f32>, tensor<?x2x3x!tf_type.string>, tensor<!tf_type.resource>, tensor<?x2x3x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<?x8x128xf32> loc("call")
   return %0 : tensor<?x8x128xf32>
 }
-// CHECK: tf.graph {
+// CHECK: "tf.graph"() ({
 // CHECK-NEXT: "tf.Placeholder"
 // CHECK-NEXT: "tf.PartitionedCall"(%0) {Tin = [f32], Tout = [f32], f = @tpu_g} : (tensor<?x2x3xf32>) -> tensor<?x2x3xf32> loc("graph_call")
-// CHECK-LABEL: func.func @tpu_g(%x: tensor<?x2x3xf32>)
-// CHECK-LABEL: func.func @tpu_n(%a: tensor<?x8x128xf32>, %b: tensor<?x256xf32>, %c: tensor<?x?x3xf32>, %d: tensor<*xf32>, %e: tensor<7xf32>, %f: tensor<f32>, %g: tensor<?x2x3x!tf_type.string>, %h: tensor<!tf_type.resource>, %q: tensor<?x2x3x!quant.uniform<i8:f32, 0.5:-3>>) -> (tensor<?x8x128xf32> {tf.name = "r"})
+// CHECK-LABEL: func.func @tpu_g(%x: tensor<?x2x3xf32> loc("x"))
+// CHECK-LABEL: func.func @tpu_n(%a: tensor<?x8x128xf32> loc("a"), %b: tensor<?x256xf32> loc("b"), %c: tensor<?x?x3xf32> loc("c"), %d: tensor<*xf32> loc("d"), %e: tensor<7xf32> loc("e"), %f: tensor<f32> loc("f"), %g: tensor<?x2x3x!tf_type.string> loc("g"), %h: tensor<!tf_type.resource> loc("h"), %q: tensor<?x2x3x!quant.uniform<i8:f32, 0.5:-3>> loc("q")) -> (tensor<?x8x128xf32> {tf.name = "r"})
 // CHECK-NEXT: "tf.PartitionedCall"(%c)
-// CHECK-LABEL: func.func @tpu_inner(%x: tensor<?x2x3xf32>)
+// CHECK-LABEL: func.func @tpu_inner(%x: tensor<?x2x3xf32> loc("x"))
 // CHECK-LABEL: func.func @cpu(
 // CHECK-NEXT: %0 = "tf.PartitionedCall"(%a, %b, %c, %d, %e, %f, %g, %h, %q)
 // CHECK-NEXT: return %0

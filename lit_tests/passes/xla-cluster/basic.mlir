@@ -6,7 +6,7 @@
 // CHECK-LABEL: func.func @chain
 // CHECK-NEXT: %0 = "tf.PartitionedCall"(%x) {Tin = [f32], Tout = [f32], _XlaMustCompile = true, f = @chain_xla_cluster_0} : (tensor<4x8xf32>) -> tensor<4x8xf32> loc("xla_cluster_0")
 // CHECK-NEXT: return %0
-// CHECK-LABEL: func.func @chain_xla_cluster_0(%arg_0: tensor<4x8xf32>) -> (tensor<4x8xf32> {tf.name = "output_0"}) attributes {_XlaMustCompile = true, _noinline = true, smopt.xla_cluster = true}
+// CHECK-LABEL: func.func @chain_xla_cluster_0(%arg_0: tensor<4x8xf32> loc("arg_0")) -> (tensor<4x8xf32> {tf.name = "output_0"}) attributes {_XlaMustCompile = true, _noinline = true, smopt.xla_cluster = true}
 // CHECK-NEXT: "tf.Relu"(%arg_0) {{.*}} loc("a1")
 // CHECK-NEXT: "tf.Tanh"(%0) {{.*}} loc("a2")
 // CHECK-NEXT: "tf.Mul"(%1, %0) {{.*}} loc("a3")
@@ -28,10 +28,10 @@ func.func @chain(%x: tensor<4x8xf32>) -> (tensor<4x8xf32> {tf.name = "r"}) {
 // CHECK-NEXT: %2 = "tf.PartitionedCall"(%1) {{.*}}f = @split_xla_cluster_1}
 // CHECK-NEXT: return %2
 // CHECK-LABEL: func.func @split_xla_cluster_0
-// CHECK-COUNT-4: loc("a
+// CHECK-COUNT-4: loc("a{{[0-9]}}")
 // CHECK-NEXT: return
 // CHECK-LABEL: func.func @split_xla_cluster_1
-// CHECK-COUNT-4: loc("b
+// CHECK-COUNT-4: loc("b{{[0-9]}}")
 // CHECK-NEXT: return
 func.func @split(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<?x8xf32> {tf.name = "r"}) {
   %0 = "tf.Relu"(%x) {T = f32} : (tensor<4x8xf32>) -> tensor<4x8xf32> loc("a1")
@@ -55,7 +55,7 @@ func.func @split(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<?x8xf32> {
 // CHECK-NEXT: %1 = "tf.SegmentSum"(%0, %ids)
 // CHECK-NEXT: %2 = "tf.PartitionedCall"(%1, %0) {{.*}}f = @cycle_xla_cluster_1}
 // CHECK-NEXT: return %2
-// CHECK-LABEL: func.func @cycle_xla_cluster_1(%arg_0: tensor<?x8xf32>, %arg_1: tensor<4x8xf32>)
+// CHECK-LABEL: func.func @cycle_xla_cluster_1(%arg_0: tensor<?x8xf32> loc("arg_0"), %arg_1: tensor<4x8xf32> loc("arg_1"))
 // CHECK-NEXT: "tf.Const"() {{.*}} loc("axis")
 // CHECK-NEXT: "tf.Sum"(%arg_0, %0) {{.*}} loc("b1")
 // CHECK-NEXT: "tf.AddV2"(%arg_1, %1) {{.*}} loc("b2")
@@ -87,7 +87,7 @@ func.func @cycle(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<4x8xf32> {
 // CHECK-NEXT: "tf.StringToNumber"
 // CHECK-NEXT: "tf.PartitionedCall"
 // CHECK-NEXT: return
-// CHECK-LABEL: func.func @strings_xla_cluster_0(%arg_0: tensor<4xf32>)
+// CHECK-LABEL: func.func @strings_xla_cluster_0(%arg_0: tensor<4xf32> loc("arg_0"))
 // CHECK-NOT: string
 // CHECK: return
 // MIN2-LABEL: func.func @strings
@@ -120,7 +120,7 @@ func.func @strings(%x: tensor<4xf32>) -> (tensor<4xf32> {tf.name = "r"}) {
 // MIN2-NEXT: %0 = "tf.PartitionedCall"(%x) {{.*}}f = @small_xla_cluster_0}
 // MIN2-NEXT: return %0
 // MIN2-LABEL: func.func @small_xla_cluster_0
-// MIN2-COUNT-7: loc(
+// MIN2-COUNT-7: "tf.{{.*}} loc(
 // MIN2-NEXT: return
 func.func @small(%x: tensor<4xf32>) -> (tensor<4xf32> {tf.name = "r"}) {
   %c1 = "tf.Const"() {dtype = f32, value = dense<1.0> : tensor<f32>} : () -> tensor<f32> loc("one")
@@ -184,7 +184,7 @@ func.func @marked(%x: tensor<4xf32>) -> (tensor<4xf32> {tf.name = "r"}) {
 // MAX3-NEXT: "tf.PartitionedCall"(%0) {{.*}}f = @bounded_xla_cluster_1}
 // MAX3-NEXT: return
 // MAX3-LABEL: func.func @bounded_xla_cluster_0
-// MAX3-COUNT-3: loc("a
+// MAX3-COUNT-3: loc("a{{[0-9]}}")
 // MAX3-NEXT: return
 func.func @bounded(%x: tensor<4xf32>) -> (tensor<4xf32> {tf.name = "r"}) {
   %0 = "tf.Relu"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32> loc("a1")

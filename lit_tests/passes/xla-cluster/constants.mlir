@@ -8,10 +8,10 @@
 // CHECK-NEXT: %1 = "tf.SegmentSum"(%0, %ids)
 // CHECK-NEXT: %2 = "tf.PartitionedCall"(%1) {Tin = [f32], {{.*}}f = @shared_xla_cluster_1}
 // CHECK-NEXT: return %2
-// CHECK-LABEL: func.func @shared_xla_cluster_0(%arg_0: tensor<4x8xf32>)
+// CHECK-LABEL: func.func @shared_xla_cluster_0(%arg_0: tensor<4x8xf32> loc("arg_0"))
 // CHECK-NEXT: %0 = "tf.Const"() {dtype = f32, value = dense<2.0> : tensor<f32>} : () -> tensor<f32> loc("two")
 // CHECK-NEXT: "tf.Mul"(%arg_0, %0) {{.*}} loc("a1")
-// CHECK-LABEL: func.func @shared_xla_cluster_1(%arg_0: tensor<?x8xf32>)
+// CHECK-LABEL: func.func @shared_xla_cluster_1(%arg_0: tensor<?x8xf32> loc("arg_0"))
 // CHECK-NEXT: %0 = "tf.Const"() {dtype = f32, value = dense<2.0> : tensor<f32>} : () -> tensor<f32> loc("two")
 // CHECK-NEXT: "tf.Mul"(%arg_0, %0) {{.*}} loc("b1")
 func.func @shared(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<?x8xf32> {tf.name = "r"}) {
@@ -37,7 +37,7 @@ func.func @shared(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<?x8xf32> 
 // CHECK-NEXT: %2 = "tf.AsString"(%0)
 // CHECK-NEXT: %3 = "tf.PartitionedCall"(%1) {Tin = [f32], {{.*}}f = @outside_user_xla_cluster_0}
 // CHECK-NEXT: return %3, %2
-// CHECK-LABEL: func.func @outside_user_xla_cluster_0(%arg_0: tensor<?x8xf32>)
+// CHECK-LABEL: func.func @outside_user_xla_cluster_0(%arg_0: tensor<?x8xf32> loc("arg_0"))
 // CHECK-NEXT: %0 = "tf.Const"() {dtype = f32, value = dense<2.0> : tensor<f32>} : () -> tensor<f32> loc("two")
 // CHECK-NEXT: "tf.Mul"(%arg_0, %0) {{.*}} loc("b1")
 func.func @outside_user(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<?x8xf32> {tf.name = "r"}, tensor<!tf_type.string> {tf.name = "s"}) {
@@ -61,7 +61,7 @@ func.func @outside_user(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<?x8
 // CHECK-NEXT: %3 = "tf.PartitionedCall"(%0, %ids, %2) {Tin = [f32, i32, f32], {{.*}}f = @large_xla_cluster_1}
 // CHECK-LABEL: func.func @large_xla_cluster_0
 // CHECK-NEXT: "tf.Const"() {{.*}} loc("big")
-// CHECK-LABEL: func.func @large_xla_cluster_1(%arg_0: tensor<40x32xf32>, %arg_1: tensor<40xi32>, %arg_2: tensor<?x32xf32>)
+// CHECK-LABEL: func.func @large_xla_cluster_1(%arg_0: tensor<40x32xf32> loc("arg_0"), %arg_1: tensor<40xi32> loc("arg_1"), %arg_2: tensor<?x32xf32> loc("arg_2"))
 // CHECK-NEXT: "tf.Sum"(%arg_0, %arg_1) {{.*}} loc("b0")
 func.func @large(%x: tensor<40x32xf32>, %ids: tensor<40xi32>) -> (tensor<?x32xf32> {tf.name = "r"}) {
   %c = "tf.Const"() {dtype = f32, value = dense<2.0> : tensor<40x32xf32>} : () -> tensor<40x32xf32> loc("big")
@@ -87,7 +87,7 @@ func.func @large(%x: tensor<40x32xf32>, %ids: tensor<40xi32>) -> (tensor<?x32xf3
 // CHECK-NEXT: %2 = "tf.PartitionedCall"(%x, %ctl_0) {{.*}}f = @control_input_xla_cluster_0}
 // CHECK-NEXT: %3 = "tf.SegmentSum"(%2, %ids)
 // CHECK-NEXT: %4 = "tf.PartitionedCall"(%3, %1, %0) {Tin = [f32, f32, f32], {{.*}}f = @control_input_xla_cluster_1}
-// CHECK-LABEL: func.func @control_input_xla_cluster_1(%arg_0: tensor<?x8xf32>, %arg_1: tensor<f32>, %arg_2: tensor<?x8xf32>)
+// CHECK-LABEL: func.func @control_input_xla_cluster_1(%arg_0: tensor<?x8xf32> loc("arg_0"), %arg_1: tensor<f32> loc("arg_1"), %arg_2: tensor<?x8xf32> loc("arg_2"))
 // CHECK-NEXT: "tf.Mul"(%arg_0, %arg_1) {{.*}} loc("b1")
 func.func @control_input(%x: tensor<4x8xf32>, %ids: tensor<4xi32>) -> (tensor<?x8xf32> {tf.name = "r"}) {
   %p, %ctl = "tf.SegmentMax"(%x, %ids) {T = f32, Tindices = i32} : (tensor<4x8xf32>, tensor<4xi32>) -> (tensor<?x8xf32>, !tf_executor.control) loc("p")

@@ -100,7 +100,7 @@ func.func @calls(%x: tensor<4xf32>) -> (tensor<4xf32> {tf.name = "r"}) {
 // CHECK-NEXT: %0, %ctl_1 = "tf.StatefulPartitionedCall"(%v, %x, %ctl_0) {Tin = [!tf_type.resource, f32], Tout = [f32], _XlaMustCompile = true, f = @deps_xla_cluster_0}
 // CHECK-NEXT: %ctl_2 = "tf.AssignVariableOp"(%v, %0, %ctl_1)
 // CHECK-NEXT: return %0, %ctl_1, %ctl_2
-// CHECK-LABEL: func.func @deps_xla_cluster_0(%arg_0: tensor<!tf_type.resource<tensor<4xf32>>>, %arg_1: tensor<4xf32>)
+// CHECK-LABEL: func.func @deps_xla_cluster_0(%arg_0: tensor<!tf_type.resource<tensor<4xf32>>> loc("arg_0"), %arg_1: tensor<4xf32> loc("arg_1"))
 // CHECK-NEXT: %0 = "tf.ReadVariableOp"(%arg_0) {{.*}} loc("read")
 // CHECK-NEXT: %1 = "tf.AddV2"(%0, %arg_1)
 // CHECK-NEXT: %2, %ctl_0 = "tf.Tanh"(%1)
