@@ -603,7 +603,7 @@ class Parser:
                             attrs.get("defaults"))
             pending_sigs.append((sig, start))
         elif kind == "tf_saved_model.alias":
-            m.aliases[need("sym_name", str)] = need("function", FuncAttr).name
+            m.add_alias(need("sym_name", str), need("function", FuncAttr).name)
         elif kind == "tf_saved_model.variable":
             if len(outs) != 1:
                 raise self.error("variable needs exactly one result type", start)

@@ -155,8 +155,9 @@ class Printer:
         for s in m.signatures.values():
             out.write("  " + self.signature(s) + "\n")
         for alias in sorted(m.aliases):
-            out.write(f'  "tf_saved_model.alias"() {{function = {symbol(m.aliases[alias])}, '
-                      f'sym_name = {quote(alias)}}} : () -> ()\n')
+            for fname in m.aliases[alias]:
+                out.write(f'  "tf_saved_model.alias"() {{function = {symbol(fname)}, '
+                          f'sym_name = {quote(alias)}}} : () -> ()\n')
         for v in m.variables:
             attrs = {"sym_name": v.path, "name": v.name, "checkpoint_key": v.checkpoint_key,
                      "node_id": v.node_id, "trainable": v.trainable}

@@ -340,7 +340,7 @@ class BF16Convert(Pass):
         for c in reversed(list(nx.topological_sort(cond))):
             order.extend(sorted(cond.nodes[c]["members"], key=position.__getitem__))
         recursive = cg.recursive_functions()
-        fixed = set(module.aliases.values()) | {s.function for s in module.signatures.values()}
+        fixed = module.aliased_functions() | {s.function for s in module.signatures.values()}
         eligible = set()
         for name in order:
             f = module.functions[name]

@@ -72,8 +72,8 @@ def _run_pass(module, pipeline):
 
 
 def _mark_tpu(module, alias="tpu_func"):
-    module.functions[module.aliases[alias]].attrs["smopt.tpu_function"] = True
-    return module.aliases[alias]
+    module.functions[module.alias_function(alias)].attrs["smopt.tpu_function"] = True
+    return module.alias_function(alias)
 
 
 def _ops(fn, op_type):
@@ -158,7 +158,7 @@ def test_scope_all_converts_the_tpu_function_compute(bf16_model, name):
     m = import_saved_model(bf16_model(name))
     stats = _run_pass(m, "bf16-convert{scope=all}")
     verify(m)
-    tpu = m.functions[m.aliases["tpu_func"]]
+    tpu = m.functions[m.alias_function("tpu_func")]
     text = print_module(m)
     heavy = [op for op in tpu.ops if op.type in HEAVY]
     assert heavy and all(op.attrs["T"].name == "bfloat16" for op in heavy)
@@ -320,7 +320,7 @@ def test_filterlist_option_keeps_ops_float32(bf16_model, tmp_path):
     src = bf16_model("bf16_cnn")
     out = str(tmp_path / "out")
     module, pm = convert(src, out, 'bfloat16_optimization_options { scope: ALL filterlist: "Conv2D" }')
-    tpu = module.functions[module.aliases["tpu_func"]]
+    tpu = module.functions[module.alias_function("tpu_func")]
     convs = _ops(tpu, "Conv2D")
     assert convs and all(op.attrs["T"].name == "float32" for op in convs)
     assert all(op.attrs["T"].name == "bfloat16" for op in _ops(tpu, "MatMul"))
@@ -404,7 +404,7 @@ def test_policy_decisions_on_the_models(bf16_model):
         for b in bodies:
             assert not _bf16_ops_in(m.functions[b]), b
             assert any(op.type == "MatMul" for op in m.functions[b].ops)
-        tpu = m.functions[m.aliases["tpu_func"]]
+        tpu = m.functions[m.alias_function("tpu_func")]
         # The logits' MatMul is bfloat16; the RNN layers' unused first step (dead code, which
         # TensorFlow prunes) is left alone.
         logits = [op for op in _ops(tpu, "MatMul") if "logits" in op.name]
