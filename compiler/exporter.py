@@ -162,8 +162,9 @@ def build_meta_graph(module):
         mg.graph_def.versions.min_consumer = versions.get("min_consumer", 0)
         mg.graph_def.versions.bad_consumers.extend(versions.get("bad_consumers", []))
     mg.meta_info_def.tags[:] = module.attrs.get("tf_saved_model.tags", ["serve"])
-    for alias, fname in sorted(module.aliases.items()):
-        mg.meta_info_def.function_aliases[fname] = alias
+    for alias, fnames in sorted(module.aliases.items()):
+        for fname in fnames:
+            mg.meta_info_def.function_aliases[fname] = alias
     for s in module.signatures.values():
         sd = mg.signature_def[s.name]
         sd.method_name = s.method_name

@@ -330,7 +330,7 @@ class _Importer:
         m.graph.module = m
         self.import_signatures()
         for concrete, alias in sorted(mg.meta_info_def.function_aliases.items()):
-            m.aliases[alias] = concrete
+            m.add_alias(alias, concrete)   # every trace of the aliased tf.function
         self.import_object_graph()
         m.attrs["tf_saved_model.tags"] = list(mg.meta_info_def.tags)
         v = mg.graph_def.versions

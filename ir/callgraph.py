@@ -135,7 +135,7 @@ class CallGraph:
         if m.graph is not None:
             roots.add(GRAPH)
         roots |= {s.function for s in m.signatures.values()}
-        roots |= set(m.aliases.values())
+        roots |= m.aliased_functions()
         roots |= {n for n, f in m.functions.items() if f.attrs.get("tf_saved_model.exported")}
         return {r for r in roots if r in self.g}
 

@@ -720,7 +720,10 @@ class Module:
         self.functions: dict[str, Function] = {}   # name -> Function, in import/print order
         self.graph: Function | None = None   # the SavedModel's main graph (a Function with is_graph)
         self.signatures: dict[str, Signature] = {}  # name -> Signature
-        self.aliases: dict[str, str] = {}    # alias -> function name
+        # alias -> the functions it names, sorted. A SavedModel's function_aliases map each
+        # concrete function to an alias, so one alias names every concrete function (trace) of
+        # the aliased tf.function: a signature that calls it usually holds a trace of its own.
+        self.aliases: dict[str, list[str]] = {}
         self.variables: list[Variable] = []
         self.assets: list[Asset] = []
         self.attrs: dict[str, Any] = {}      # module attributes (tags, versions, ...)
@@ -797,8 +800,8 @@ class Module:
                     op.type = mapping[op.type]
                 for k, v in op.attrs.items():
                     op.attrs[k] = rename_function_refs(v, mapping)
-        for a, target in list(self.aliases.items()):
-            self.aliases[a] = mapping.get(target, target)
+        for a, targets in list(self.aliases.items()):
+            self.aliases[a] = sorted({mapping.get(t, t) for t in targets})
         for s in self.signatures.values():
             s.function = mapping.get(s.function, s.function)
 
@@ -808,8 +811,29 @@ class Module:
             yield self.graph
         yield from self.functions.values()
 
+    # ---- function aliases -----------------------------------------------------------
+    def add_alias(self, alias: str, name: str) -> None:
+        """Give function `name` the alias `alias` (one alias may name several functions)."""
+        targets = self.aliases.setdefault(alias, [])
+        if name not in targets:
+            targets.append(name)
+            targets.sort()
+
+    def aliased_functions(self) -> set[str]:
+        """Every function that carries an alias."""
+        return {f for targets in self.aliases.values() for f in targets}
+
+    def alias_function(self, alias: str) -> str:
+        """The function an alias names, when it names exactly one (KeyError or ValueError
+        otherwise)."""
+        targets = self.aliases[alias]
+        if len(targets) != 1:
+            raise ValueError(f"function alias '{alias}' names {len(targets)} functions: "
+                             + ", ".join("@" + t for t in targets))
+        return targets[0]
+
     def function_aliases_of(self, name: str) -> list[str]:
-        return sorted(a for a, f in self.aliases.items() if f == name)
+        return sorted(a for a, fs in self.aliases.items() if name in fs)
 
     def variable_by_node(self, node_id: int) -> Variable | None:
         for v in self.variables:

@@ -113,7 +113,7 @@ def module_fingerprint(module: Module) -> ModuleFingerprint:
         functions.append((f.name, function_fingerprint(f)))
     try:
         header = hash(freeze(m.attrs))
-        items = hash((sigs, tuple(sorted(m.aliases.items())), variables, assets, m.meta_graph,
+        items = hash((sigs, tuple(sorted((a, tuple(fs)) for a, fs in m.aliases.items())), variables, assets, m.meta_graph,
                       m.graph is not None))
     except TypeError:  # an unhashable attribute value: hash the printed text instead
         from smopt.ir.printer import print_module

@@ -849,7 +849,7 @@ class Parser:
         if ins:
             raise self.error(f"'{kind}' has no operands", tpos)
         if kind == "tf_saved_model.alias":
-            m.aliases[item_name()] = need("function", FuncAttr).name
+            m.add_alias(item_name(), need("function", FuncAttr).name)
         elif kind == "tf_saved_model.variable":
             vtype = attrs.get("type")
             if vtype is not None:

@@ -200,8 +200,9 @@ class Printer:
         for s in m.signatures.values():
             out.write("  " + self.signature(s) + "\n")
         for alias in sorted(m.aliases):
-            out.write("  " + self.item("tf_saved_model.alias", {"function": FuncAttr(m.aliases[alias]),
-                                                                "name": alias}) + "\n")
+            for fname in m.aliases[alias]:   # one item per trace the alias names
+                out.write("  " + self.item("tf_saved_model.alias", {"function": FuncAttr(fname),
+                                                                    "name": alias}) + "\n")
         for v in m.variables:
             attrs = {"path": v.path, "name": v.name, "checkpoint_key": v.checkpoint_key,
                      "node_id": v.node_id, "trainable": v.trainable, "type": v.type}

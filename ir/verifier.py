@@ -259,9 +259,15 @@ def verify(module: Module) -> None:
     for s in module.signatures.values():
         if s.function not in module.functions:
             errors.append(f"signature '{s.name}': error: refers to unknown function @{s.function}")
-    for alias, target in module.aliases.items():
-        if target not in module.functions:
-            errors.append(f"function alias '{alias}': error: refers to unknown function @{target}")
+    for alias, targets in module.aliases.items():
+        for target in targets:
+            if target not in module.functions:
+                errors.append(f"function alias '{alias}': error: refers to unknown function @{target}")
+    for fname in sorted(module.aliased_functions()):
+        names = module.function_aliases_of(fname)
+        if len(names) > 1:   # a SavedModel's function_aliases give each function one alias
+            errors.append(f"function @{fname}: error: has several aliases ("
+                          + ", ".join(f"'{a}'" for a in names) + "); a SavedModel gives a function at most one")
     if errors:
         raise VerificationError(errors)
 

@@ -1,6 +1,7 @@
 """bf16-convert: compute in bfloat16 where float32 was, on the TPU (default) or everywhere.
 
-    bf16-convert{scope=tpu|all filterlist=Exp,Pow skip-safety-checks=false keep-f32-ops=}
+    bf16-convert{scope=tpu|all filterlist=Exp,Pow skip-safety-checks=false keep-f32-ops=
+                 keep-f32-outputs=true}
 
 The converter's `bfloat16_optimization` (ConverterOptions field 201, options 203).
 
@@ -25,6 +26,14 @@ with a float32 type attribute, in program order:
   float32 results are tainted: infer and clear ops computed from them stay float32 (and
   taint theirs) up to the next allow op, as TensorFlow propagates deny. A layer norm between
   two MatMuls thus runs in float32.
+- model outputs: in a function whose float32 results are outputs (TPU, signature, aliased
+  and exported functions), an allow op whose result reaches an output only through infer
+  and clear ops that nothing else uses (ops that compute in float32 anyway, such as a kept
+  Softmax, may) is kept with those ops, when other allow ops in the function or what it
+  calls still convert: the output projection and its bias compute in float32, so the
+  outputs are not rounded to bfloat16 only to be cast back; the projection's weights are
+  still stored bfloat16 and read through an exact Cast (`keep-f32-outputs=false`
+  turns this off; a model whose only allow op is its projection keeps it bfloat16).
 - loop-carried state: in the body of every While in scope, each op whose result reaches a
   value the body returns changed (not its argument passed through) is kept, as is every
   function such an op calls: an LSTM/GRU recurrence (gates, cell and hidden state, the
@@ -204,6 +213,8 @@ class BF16Convert(Pass):
     skip_safety_checks: bool = option(False, "convert even if the model already contains bfloat16 ops")
     keep_f32_ops: list[str] = option(
         [], "op types kept float32 besides the built-in list ('-Name' removes a built-in one)")
+    keep_f32_outputs: bool = option(
+        True, "compute model outputs in float32 from the last allow op on (the output projection)")
     statistics = {
         "num-ops-converted": "Number of ops whose float32 types became bfloat16",
         "num-casts-inserted": "Number of Cast ops inserted",
@@ -212,6 +223,7 @@ class BF16Convert(Pass):
         "num-variables-converted": "Number of variables stored as bfloat16",
         "num-variables-kept": "Number of variables read in scope but kept float32 (cast after reads)",
         "num-signatures-converted": "Number of internal functions with bfloat16 arguments or results",
+        "num-output-ops-kept": "Number of ops computing a float32 model output from an allow op, kept float32",
     }
 
     # ---- driver -------------------------------------------------------------------------
@@ -244,6 +256,10 @@ class BF16Convert(Pass):
         # Dead ops (TensorFlow prunes them, e.g. tf_keras RNNs' unused first step) decide nothing.
         effects = SideEffects(module)
         self.dead = {id(op) for fn in self._scoped_functions(module) for op in dead_ops(fn, effects)}
+        self.output_ops = set()
+        if self.keep_f32_outputs:
+            self.output_ops = self._output_ops(module)
+            self.bump("num-output-ops-kept", len(self.output_ops))
         self.converted_sigs = set()
         # 1. Ops: each in-scope function, callees first; variable reads are still float32.
         order, eligible = self._order(module, cg)
@@ -271,9 +287,77 @@ class BF16Convert(Pass):
         """The policy's word on `op`: 'allow', 'infer', 'clear', 'keep' or None (float32)."""
         if op.type in self.filtered:
             return None
-        if id(op) in self.loop_state or data.kept_by_attrs(op.type, op.attrs):
+        if id(op) in self.loop_state or id(op) in self.output_ops or data.kept_by_attrs(op.type, op.attrs):
             return "keep"
         return data.category(op.type, self.keep)
+
+    def _output_ops(self, module):
+        """ids of the ops that compute a model output from the last allow op on: in each
+        in-scope function whose float32 results are outputs (TPU functions, signature, aliased
+        and exported functions), every allow op whose result reaches a float32 result only
+        through infer and clear ops, and those ops, when none of them has another user but
+        ops that compute in float32 anyway (the classifier's or language model's output
+        projection and its bias; a kept Softmax may use the logits). Rounding such a
+        result to bfloat16 and casting it back at the function's boundary only takes 8 bits
+        from the model's outputs. A chain is kept only when other allow ops (in the function
+        or the in-scope functions it reaches) still compute in bfloat16: a model whose only
+        heavy op is its output projection (one dense layer, or an RNN classifier whose
+        recurrence stays float32) keeps that projection bfloat16."""
+        fixed = module.aliased_functions() | {s.function for s in module.signatures.values()}
+        cg = module.call_graph()
+        out = set()
+        for fn in self._scoped_functions(module):
+            if fn.name in self.f32_functions or not (
+                    fn.attrs.get("smopt.tpu_function") is True or fn.name in fixed
+                    or fn.attrs.get("tf_saved_model.exported")):
+                continue
+            chain = self._output_chain(fn)
+            region = [fn] + [module.functions[n] for n in sorted(cg.reachable(fn.name))
+                             if n in self.in_scope and n not in self.f32_functions]
+            if any(self.category(op) == "allow" and id(op) not in chain and id(op) not in self.dead
+                   for f in region for op in f.ops):
+                out |= chain
+        return out
+
+    def _output_chain(self, fn):
+        chain = {}
+        stack = [v for v in fn.returns if isinstance(v, OpResult) and _elem(v) is F32]
+        while stack:
+            v = stack.pop()
+            op = v.op
+            if id(op) in chain or id(op) in self.dead or op.callee is not None:
+                continue
+            cat = self.category(op)
+            if cat not in ("allow", "infer", "clear"):
+                continue
+            chain[id(op)] = op
+            if cat != "allow":
+                stack.extend(x for x in op.operands if isinstance(x, OpResult) and _elem(x) is F32
+                             and _const_array(x) is None and x.op.type not in VARIABLE_READS)
+        # Only ops whose every (data) use is in the chain, a return of `fn` or an op that
+        # computes in float32 anyway (a kept Softmax on the logits).
+        def inside(u):
+            return u is fn or id(u) in chain or (
+                isinstance(u, Op) and u.callee is None and self.category(u) in ("keep", None))
+
+        changed = True
+        while changed:
+            changed = False
+            for k, op in list(chain.items()):
+                if any(i >= 0 and not inside(u) for r in op.results for u, i in r.uses):
+                    del chain[k]
+                    changed = True
+        # Of those, the allow ops and what lies between them and the returns.
+        keep = {k for k, op in chain.items() if self.category(op) == "allow"}
+        stack = [chain[k] for k in keep]
+        while stack:
+            op = stack.pop()
+            for r in op.results:
+                for u, i in r.uses:
+                    if i >= 0 and u is not fn and id(u) in chain and id(u) not in keep:
+                        keep.add(id(u))
+                        stack.append(u)
+        return keep
 
     def _loop_state(self, module, cg):
         """(ids of ops, names of functions) that compute loop-carried state: in the body of
@@ -340,7 +424,7 @@ class BF16Convert(Pass):
         for c in reversed(list(nx.topological_sort(cond))):
             order.extend(sorted(cond.nodes[c]["members"], key=position.__getitem__))
         recursive = cg.recursive_functions()
-        fixed = set(module.aliases.values()) | {s.function for s in module.signatures.values()}
+        fixed = module.aliased_functions() | {s.function for s in module.signatures.values()}
         eligible = set()
         for name in order:
             f = module.functions[name]
@@ -449,7 +533,10 @@ class BF16Convert(Pass):
 
     def _feeds_bf16(self, value):
         """Does this (float32) value reach a bfloat16 op: a Cast to bfloat16, directly or
-        through float32 data-movement ops and call or control-flow arguments?"""
+        through float32 data-movement ops and call or control-flow arguments? An output
+        projection kept float32 counts as one: its weights are stored bfloat16 like the rest
+        of the model's (TensorFlow's AMP rounds them too; a tied embedding table stays
+        halved) and read through an exact Cast to float32."""
         stack, seen = [value], set()
         while stack:
             v = stack.pop()
@@ -460,6 +547,8 @@ class BF16Convert(Pass):
                 if not isinstance(op, Op) or i < 0:
                     continue
                 if op.type == "Cast" and op.attrs.get("DstT") is BF16:
+                    return True
+                if id(op) in self.output_ops and data.category(op.type, self.keep) == "allow":
                     return True
                 if data.category(op.type, self.keep) == "clear":
                     stack.extend(r for r in op.results if _elem(r) is F32)

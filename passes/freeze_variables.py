@@ -243,8 +243,9 @@ class FreezeVariables(Pass):
             for op in fn.ops:
                 if op.callee:
                     refs.add(op.callee)
+        aliased = m.aliased_functions()
         for name in sorted(self.ckpt):
-            if name not in refs and name in m.functions and name not in m.aliases.values():
+            if name not in refs and name in m.functions and name not in aliased:
                 m.remove_function(name)
         self.bump("num-dropped-variables", len(m.variables))
         m.variables = []

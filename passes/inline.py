@@ -82,7 +82,7 @@ class Inline(Pass):
     def run(self, module):
         for _ in range(max(self.max_depth, 0)):
             recursive = module.call_graph().recursive_functions()
-            aliased = set(module.aliases.values())
+            aliased = module.aliased_functions()
             sites = []
             for fn in module.functions.values():
                 for op in fn.ops:

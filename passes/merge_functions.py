@@ -6,7 +6,9 @@ more twins behind. Two functions merge when their printed IR is identical apart 
 function's name: same argument names and types, attributes, ops, op names and constant
 values. The first one in module order stays; every reference to the other (call ops,
 function-valued attributes, signatures, aliases) is retargeted to it. Merging callees can
-make their callers identical, so the pass repeats until nothing changes.
+make their callers identical, so the pass repeats until nothing changes. Twins with different
+aliases stay apart (a SavedModel gives a function at most one alias); two traces of one
+aliased tf.function merge into one function with that alias.
 
 What may go: a function the SavedModel's object graph does not export, or a signature
 function whose twin is a signature function too (the exporter points each signature's
@@ -71,6 +73,9 @@ class MergeFunctions(Pass):
             exported = bool(fn.attrs.get("tf_saved_model.exported"))
             if exported and not (name in signature_fns and first in signature_fns):
                 continue
+            mine, theirs = module.function_aliases_of(name), module.function_aliases_of(first)
+            if mine and theirs and mine != theirs:
+                continue   # a SavedModel function has at most one alias: both stay
             mapping[name] = first
         if not mapping:
             return False

@@ -22,9 +22,10 @@ class SymbolDCE(Pass):
         cg = module.call_graph()
         roots = cg.roots()
         if not self.keep_exported:
+            aliased = module.aliased_functions()
             roots -= {n for n, f in module.functions.items()
                       if f.attrs.get("tf_saved_model.exported")
-                      and n not in module.aliases.values()
+                      and n not in aliased
                       and all(s.function != n for s in module.signatures.values())}
         roots |= {n for n in self.keep if n in module.functions}
         live = set(roots)

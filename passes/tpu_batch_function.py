@@ -119,7 +119,7 @@ class CapturedInputs:
     def __init__(self, module):
         self.module = module
         self.effects = SideEffects(module)
-        self.user_entries = {s.function for s in module.signatures.values()} | set(module.aliases.values())
+        self.user_entries = {s.function for s in module.signatures.values()} | module.aliased_functions()
         self.sites = call_sites(module)   # function -> its call ops; None when referenced otherwise too
         self.memo = {}
         self.active = set()
@@ -339,31 +339,53 @@ class TpuBatchFunction(Pass):
     def _batch_function(self):
         m = self.module
         if self.function_alias:
-            target = m.aliases.get(self.function_alias)
-            if target is None:
+            targets = m.aliases.get(self.function_alias)
+            if not targets:
                 known = ", ".join(sorted(m.aliases)) or "none"
                 raise PassError(f"batch options: function alias '{self.function_alias}' not found "
                                 f"(function aliases: {known})")
         else:
-            target = self.concrete_function_name
-            if target not in m.functions:
-                raise PassError(f"batch options: concrete function '{target}' not found in the model")
-        what = self._describe(target)
+            targets = [self.concrete_function_name]
+            if targets[0] not in m.functions:
+                raise PassError(f"batch options: concrete function '{targets[0]}' not found in the model")
+        # An alias names every trace of its tf.function: each one's call sites are batched
+        # (a trace nothing calls, e.g. the one only the object graph exports, is skipped).
+        plans = [self._function_sites(t) for t in targets]
+        if all(p is None for p in plans):
+            raise PassError(f"cannot batch {self._describe(targets[0])}: nothing calls it (BatchFunction is "
+                            "placed at the call sites of the batched function)")
+        work = []   # every site is checked before any call is rewritten
+        for target, plan in zip(targets, plans):
+            if plan is None:
+                continue
+            covering, sites = plan
+            for op in covering:
+                self._update(op)
+            if sites:
+                work.append((target, sites, self._check_sites(target, sites)))
+        for target, sites, masks in work:
+            for (fn, op), mask in zip(sites, masks):
+                self._wrap_call(fn, op, m.functions[target], self._describe(target), mask=mask)
+
+    def _function_sites(self, target):
+        """(existing BatchFunctions that wrap `target`, call sites of it) or None if neither."""
+        m = self.module
         covering = [op for _, op in self.existing
                     if isinstance(op.attrs.get("f"), FuncAttr) and self._wraps(op.attrs["f"].name, target)]
         if covering:
-            for op in covering:
-                self._update(op)
-            return
-        region = self._batched_region()
+            return covering, []
         sites = []
         for fn in list(m.all_functions()):
             for op in fn.ops:
                 if call_target(op, m) == target:
                     sites.append((fn, op))
-        if not sites:
-            raise PassError(f"cannot batch {what}: nothing calls it (BatchFunction is placed at the call "
-                            "sites of the batched function)")
+        return ([], sites) if sites else None
+
+    def _check_sites(self, target, sites):
+        """Refuse call sites BatchFunction cannot wrap; the captured-input masks of the others."""
+        m = self.module
+        what = self._describe(target)
+        region = self._batched_region()
         for fn, op in sites:
             name = GRAPH if fn.is_graph else fn.name
             if name in self.tpu_side:
@@ -373,9 +395,7 @@ class TpuBatchFunction(Pass):
             if name in region:
                 raise PassError(f"cannot batch {what}: its call in {_fname(fn)} already runs inside an "
                                 "existing BatchFunction; batch either the enclosing computation or the function")
-        masks = [self._captured_mask(op, m.functions[target]) for _, op in sites]
-        for (fn, op), mask in zip(sites, masks):
-            self._wrap_call(fn, op, m.functions[target], what, mask=mask)
+        return [self._captured_mask(op, m.functions[target]) for _, op in sites]
 
     def _batch_signature(self, name):
         m = self.module

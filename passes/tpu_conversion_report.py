@@ -80,7 +80,7 @@ def _roots(module):
     if sig:
         return sig
     cg = module.call_graph()
-    cands = sorted({f for f in module.aliases.values() if f in module.functions} |
+    cands = sorted({f for f in module.aliased_functions() if f in module.functions} |
                    {n for n, f in module.functions.items() if f.attrs.get("tf_saved_model.exported")})
     return [c for c in cands if not any(o != c and cg.reaches(o, c) for o in cands)]
 

@@ -141,7 +141,7 @@ class TpuIoShapeOpt(Pass):
 
     @staticmethod
     def _has_other_users(module, cg, fn, calls):
-        if fn.attrs.get("tf_saved_model.exported") or fn.name in module.aliases.values():
+        if fn.attrs.get("tf_saved_model.exported") or fn.name in module.aliased_functions():
             return True
         if any(s.function == fn.name for s in module.signatures.values()):
             return True

@@ -1,7 +1,9 @@
 """tpu-select-functions: mark the functions the converter places on the TPU.
 
 The converter's `tpu_functions` (seed 004, `TpuFunction`): each entry names a function by
-`function_alias` (the recommended way: the SavedModel's function aliases), by
+`function_alias` (the recommended way: the SavedModel's function aliases; an alias selects
+every concrete function it names, i.e. every trace of the aliased tf.function, such as the
+one a signature calls and the one the object graph exports), by
 `concrete_function_name` (the FunctionDef name), by `signature_name` (the signature's entry
 function: everything under the signature goes to the TPU) or sets `jit_compile_functions`
 (every function exported with `@tf.function(jit_compile=True)`, i.e. with
@@ -76,14 +78,15 @@ class TpuSelectFunctions(Pass):
             chosen[fname] = (entry, attr_text)
 
         for alias in self.function_aliases:
-            fname = module.aliases.get(alias)
-            if fname is None:
+            fnames = module.aliases.get(alias)
+            if not fnames:
                 raise PassError(f"function_alias {_q(alias)} does not exist in the model "
                                 f"({_listing(module.aliases, 'function aliases')})")
-            if fname not in module.functions:
-                raise PassError(f"function_alias {_q(alias)} names function {_q(fname)}, "
-                                "which the model does not contain")
-            take(fname, f"function_alias {_q(alias)}", f"function_alias '{alias}'")
+            for fname in fnames:   # every trace of the aliased tf.function
+                if fname not in module.functions:
+                    raise PassError(f"function_alias {_q(alias)} names function {_q(fname)}, "
+                                    "which the model does not contain")
+                take(fname, f"function_alias {_q(alias)}", f"function_alias '{alias}'")
         for name in self.concrete_function_names:
             if name not in module.functions:
                 close = difflib.get_close_matches(name, list(module.functions), n=3, cutoff=0.6)

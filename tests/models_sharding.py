@@ -94,7 +94,7 @@ def mlp_inputs(batch=6, features=16, seed=1):
 
 def mark_tpu_function(module, alias="tpu_func"):
     """What tpu-select-functions does for a function alias (by hand: the tests need no more)."""
-    fn = module.functions[module.aliases[alias]]
+    fn = module.functions[module.alias_function(alias)]
     fn.attrs["smopt.tpu_function"] = True
     return fn
 

@@ -191,8 +191,35 @@ def build_big_tpu(path):
     return path
 
 
+def build_two_traces(path):
+    """The usual export of an aliased function: the signature is a concrete function of `serve`
+    traced before saving, so the SavedModel holds two traces of `tpu_func` (the one that
+    signature calls and the one the object graph exports), both with the alias."""
+    tf = _tf()
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            rng = np.random.default_rng(3)
+            self.w, self.b = _dense_vars(tf, rng, 6, 6, "d")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32)])
+        def tpu_func(self, x):
+            return tf.nn.relu(tf.matmul(x, self.w) + self.b)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32)])
+        def serve(self, x):
+            return {"y": self.tpu_func(x) * 2.0}
+
+    m = Model()
+    tf.saved_model.save(m, path, signatures={"serving_default": m.serve.get_concrete_function()},
+                        options=tf.saved_model.SaveOptions(function_aliases={"tpu_func": m.tpu_func}))
+    return path
+
+
 BUILDERS = {
     "two_tpu": build_two_tpu,
+    "two_traces": build_two_traces,
     "nested_direct": build_nested_direct,
     "nested_helper": build_nested_helper,
     "jit": build_jit,
@@ -203,6 +230,7 @@ BUILDERS = {
 _rng = np.random.default_rng(42)
 INPUTS = {
     "two_tpu": {"x": _rng.standard_normal((3, 8)).astype(np.float32)},
+    "two_traces": {"x": _rng.standard_normal((3, 6)).astype(np.float32)},
     "nested_direct": {"x": _rng.standard_normal((2, 6)).astype(np.float32)},
     "nested_helper": {"x": _rng.standard_normal((2, 4)).astype(np.float32)},
     "jit": {"x": _rng.standard_normal((3, 4)).astype(np.float32)},

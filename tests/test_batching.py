@@ -57,7 +57,7 @@ def _run(module, pipeline, aliases=()):
         sel = _select(aliases)
         if sel is None:
             for a in aliases:
-                module.functions[module.aliases[a]].attrs["smopt.tpu_function"] = True
+                module.functions[module.alias_function(a)].attrs["smopt.tpu_function"] = True
         else:
             text = sel + "," + pipeline
     pm = PassManager(parse_pipeline(text))
@@ -105,9 +105,9 @@ def test_default_batching_wraps_the_tpu_call_site(model):
     m = import_saved_model(model)
     stats = _run(m, "tpu-batch-function", ["tpu_func"])
     assert stats["tpu-batch-function"] == {"num-batched": 1, "num-updated": 0}
-    tpu = m.aliases["tpu_func"]
+    tpu = m.alias_function("tpu_func")
     (fn, bf), = _batch_ops(m)
-    assert fn.name == m.aliases["batch_func"]      # the CPU caller of the TPU function
+    assert fn.name == m.alias_function("batch_func")      # the CPU caller of the TPU function
     assert bf.attrs["Tin"] == [ir.types.float32] and bf.attrs["Tcaptured"] == [ir.types.resource]
     assert bf.attrs["enable_large_batch_splitting"] is True and bf.attrs["max_batch_size"] == 8
     wrapper = m.functions[bf.attrs["f"].name]
@@ -184,7 +184,7 @@ def test_function_alias_batching_via_convert(model, reference, tmp_path):
     assert [p.name for p in pm.passes] == ["tpu-batch-function"]
     m = import_saved_model(out)
     (fn, bf), = _batch_ops(m)
-    assert bf.attrs["f"].name == m.aliases["batch_func"]       # the CPU function itself is `f`
+    assert bf.attrs["f"].name == m.alias_function("batch_func")       # the CPU function itself is `f`
     assert fn.name.startswith("__inference_serve_")
     _assert_same(reference, _run_signatures(out))
 
@@ -392,7 +392,7 @@ def test_table_variable_and_constants_over_call_levels(capture_model, tmp_path):
     origins = CapturedInputs(m)
     scale = next(f for n, f in m.functions.items() if n.startswith("__inference__scale_"))
     assert [origins.captured(a) for a in scale.args] == [False, True]
-    tpu = m.functions[m.aliases["tpu_func"]]
+    tpu = m.functions[m.alias_function("tpu_func")]
     assert [origins.captured(a) for a in tpu.args] == [False, True, True, True]
 
     out = str(tmp_path / "out")
@@ -400,7 +400,7 @@ def test_table_variable_and_constants_over_call_levels(capture_model, tmp_path):
                     + _BATCH.format('experimental { function_alias: "batch_func" }'), target="cpu")
     m = import_saved_model(out)
     (fn, bf), = _batch_ops(m)
-    assert bf.attrs["f"].name == m.aliases["batch_func"]     # batched inputs first: `f` is the function
+    assert bf.attrs["f"].name == m.alias_function("batch_func")     # batched inputs first: `f` is the function
     assert bf.attrs["Tin"] == [ir.types.float32, ir.types.string]
     tc = bf.attrs["Tcaptured"]
     assert tc.count(ir.types.resource) == 2 and ir.types.int64 in tc and tc.count(ir.types.float32) == 3
@@ -524,12 +524,12 @@ def test_io_shape_opt_is_bit_exact_and_keeps_the_aliased_api(model, reference, t
     m = import_saved_model(model)
     stats = _run(m, "tpu-io-shape-opt", ["tpu_func", "tpu_static"])
     assert stats["tpu-io-shape-opt"] == {"num-reshaped-args": 2, "num-reshaped-results": 1, "num-cloned": 2}
-    tpu_io = m.functions[m.aliases["tpu_func"] + "_io"]
+    tpu_io = m.functions[m.alias_function("tpu_func") + "_io"]
     assert [str(a.type) for a in tpu_io.args][0] == "tensor<?x128xf32>"
     assert sorted(str(v.type) for v in tpu_io.returns) == ["tensor<?x32xf32>", "tensor<?x4xf32>"]
-    static_io = m.functions[m.aliases["tpu_static"] + "_io"]
+    static_io = m.functions[m.alias_function("tpu_static") + "_io"]
     assert str(static_io.args[0].type) == "tensor<3x128xf32>"
-    original = m.functions[m.aliases["tpu_func"]]
+    original = m.functions[m.alias_function("tpu_func")]
     assert str(original.args[0].type) == "tensor<?x4x32xf32>"
     assert original.attrs["_input_shapes"][0] == ir.ShapeAttr((-1, 4, 32))
     assert tpu_io.attrs["_input_shapes"][0] == ir.ShapeAttr((-1, 128))
@@ -550,7 +550,7 @@ def test_batching_then_io_shape_opt_end_to_end(model, reference, tmp_path):
     (_, bf), = _batch_ops(m)
     wrapper = m.functions[bf.attrs["f"].name]
     call = next(op for op in wrapper.ops if op.callee)
-    assert call.callee == m.aliases["tpu_func"] + "_io"          # the wrapper is the CPU side
+    assert call.callee == m.alias_function("tpu_func") + "_io"          # the wrapper is the CPU side
     assert any(op.type == "Reshape" for op in wrapper.ops)
     _assert_same(reference, _run_signatures(_export(m, tmp_path)))
 

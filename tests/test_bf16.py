@@ -72,12 +72,26 @@ def _run_pass(module, pipeline):
 
 
 def _mark_tpu(module, alias="tpu_func"):
-    module.functions[module.aliases[alias]].attrs["smopt.tpu_function"] = True
-    return module.aliases[alias]
+    module.functions[module.alias_function(alias)].attrs["smopt.tpu_function"] = True
+    return module.alias_function(alias)
 
 
 def _ops(fn, op_type):
     return [op for op in fn.ops if op.type == op_type]
+
+
+def _only_feeds_returns(op, fn):
+    """Does `op`'s result reach only `fn`'s returns (through no other MatMul/Conv)?"""
+    stack = [op]
+    while stack:
+        for r in stack.pop().results:
+            for u, i in r.uses:
+                if u is fn or i < 0:
+                    continue
+                if u.type in HEAVY:
+                    return False
+                stack.append(u)
+    return True
 
 
 HEAVY = ("Conv2D", "DepthwiseConv2dNative", "MatMul", "BatchMatMulV2", "Einsum")
@@ -158,10 +172,17 @@ def test_scope_all_converts_the_tpu_function_compute(bf16_model, name):
     m = import_saved_model(bf16_model(name))
     stats = _run_pass(m, "bf16-convert{scope=all}")
     verify(m)
-    tpu = m.functions[m.aliases["tpu_func"]]
+    tpu = m.functions[m.alias_function("tpu_func")]
     text = print_module(m)
     heavy = [op for op in tpu.ops if op.type in HEAVY]
-    assert heavy and all(op.attrs["T"].name == "bfloat16" for op in heavy)
+    # Every MatMul/Conv is bfloat16 but an output projection (the encoder's tied logits
+    # MatMul), which computes the model's output in float32 from bfloat16-stored weights.
+    projection = [op for op in heavy if op.attrs["T"].name == "float32"]
+    assert heavy and len(projection) <= 1 and all(_only_feeds_returns(op, tpu) for op in projection)
+    for op in projection:
+        w = op.operands[1].op
+        assert w.type == "Cast" and w.attrs["SrcT"].name == "bfloat16" and w.operands[0].op.type == "ReadVariableOp"
+    assert (name == "bf16_encoder") == bool(projection)
     # Weights of the MatMuls/Convs are stored bfloat16 and read as such; variables whose every
     # use computes in float32 (batch/layer norm parameters after a kept Rsqrt/Mean) stay.
     weight_reads = [op.operands[1].op for op in heavy
@@ -320,7 +341,7 @@ def test_filterlist_option_keeps_ops_float32(bf16_model, tmp_path):
     src = bf16_model("bf16_cnn")
     out = str(tmp_path / "out")
     module, pm = convert(src, out, 'bfloat16_optimization_options { scope: ALL filterlist: "Conv2D" }')
-    tpu = module.functions[module.aliases["tpu_func"]]
+    tpu = module.functions[module.alias_function("tpu_func")]
     convs = _ops(tpu, "Conv2D")
     assert convs and all(op.attrs["T"].name == "float32" for op in convs)
     assert all(op.attrs["T"].name == "bfloat16" for op in _ops(tpu, "MatMul"))
@@ -390,9 +411,11 @@ def test_default_bf16_error_within_tensorflow_amp(bf16_model, tmp_path, name):
 
 def test_policy_decisions_on_the_models(bf16_model):
     """Where each model's precision goes: the recurrence (While bodies and what they call)
-    float32, its weights stored float32, the classifier's MatMul bfloat16; ConvNeXt's
-    convolutions and MatMuls bfloat16, its LayerNorm statistics float32; the STFT's
-    framing, FFT and magnitude float32, the mel and head MatMuls bfloat16."""
+    float32, its weights stored float32, the classifier's MatMul bfloat16 (the only MatMul
+    outside the recurrence: the output rule leaves it alone); ConvNeXt's convolutions and
+    MatMuls bfloat16 but the output head (float32, weights stored bfloat16), its LayerNorm
+    statistics float32; the STFT's framing, FFT and magnitude float32, the mel MatMuls
+    bfloat16, the head MatMul float32."""
     from smopt.compiler.importer import import_saved_model
     for name in ("bf16_text_rnn", "bf16_text_rnn_k3"):
         m = import_saved_model(bf16_model(name))
@@ -404,7 +427,7 @@ def test_policy_decisions_on_the_models(bf16_model):
         for b in bodies:
             assert not _bf16_ops_in(m.functions[b]), b
             assert any(op.type == "MatMul" for op in m.functions[b].ops)
-        tpu = m.functions[m.aliases["tpu_func"]]
+        tpu = m.functions[m.alias_function("tpu_func")]
         # The logits' MatMul is bfloat16; the RNN layers' unused first step (dead code, which
         # TensorFlow prunes) is left alone.
         logits = [op for op in _ops(tpu, "MatMul") if "logits" in op.name]
@@ -418,7 +441,10 @@ def test_policy_decisions_on_the_models(bf16_model):
     _run_pass(m, "bf16-convert")
     heavy = [op for op in tpu.ops if op.type in HEAVY]
     assert {op.type for op in heavy} >= {"Conv2D", "DepthwiseConv2dNative", "MatMul"}
-    assert all(op.attrs["T"].name == "bfloat16" for op in heavy)
+    (head,) = [op for op in heavy if op.attrs["T"].name == "float32"]
+    assert "head" in head.name and _only_feeds_returns(head, tpu)
+    kernel = head.operands[1].op   # the head's weights: stored bfloat16, read through a Cast
+    assert kernel.type == "Cast" and kernel.operands[0].op.attrs["dtype"].name == "bfloat16"
     assert _ops(tpu, "Mean") and all(op.attrs["T"].name == "float32" for op in _ops(tpu, "Mean"))
     assert all(op.attrs["T"].name == "float32" for op in _ops(tpu, "Rsqrt") + _ops(tpu, "SquaredDifference"))
     m = import_saved_model(bf16_model("bf16_stft"))
@@ -427,7 +453,9 @@ def test_policy_decisions_on_the_models(bf16_model):
     assert _ops(tpu, "RFFT") and _ops(tpu, "ComplexAbs")
     assert all(op.attrs["T"].name != "bfloat16" for op in _ops(tpu, "Mul") + _ops(tpu, "Log"))  # window, log
     mm = _ops(tpu, "MatMul") + _ops(tpu, "BatchMatMulV2")
-    assert len(mm) == 3 and all(op.attrs["T"].name == "bfloat16" for op in mm)
+    assert len(mm) == 3 and [op.attrs["T"].name for op in mm].count("bfloat16") == 2
+    (head,) = [op for op in mm if op.attrs["T"].name == "float32"]
+    assert _only_feeds_returns(head, tpu)
 
 
 def _bf16_ops_in(fn):

@@ -287,7 +287,7 @@ def test_print_pipeline_is_smopt_syntax():
 def test_bad_tpu_function_names_through_the_cli(example_model, tmp_path):
     from smopt.compiler.importer import import_saved_model
     path = example_model("alias")
-    concrete = import_saved_model(path).aliases["tpu_func"]
+    concrete = import_saved_model(path).alias_function("tpu_func")
     line = _bad(tmp_path, path, 'tpu_functions { function_alias: "nope" }')
     assert 'function_alias "nope" does not exist in the model' in line and "tpu_func" in line
     line = _bad(tmp_path, path, 'tpu_functions { concrete_function_name: "__inference_nope_1" }')

@@ -53,7 +53,7 @@ def test_alias_model_metadata(example_model):
     import tensorflow as tf
     path = example_model("alias")
     m = import_saved_model(path)
-    target = m.aliases["tpu_func"]
+    target = m.alias_function("tpu_func")
     assert target.startswith("__inference_tpu_func_") and target in m.functions
     sig = m.signatures["serving_default"]
     assert [k for k, _, _ in sig.inputs] == ["x"]
@@ -93,7 +93,7 @@ def test_cleanup_pipeline_keeps_models_valid(example_model, name):
     # Every call left in the signature function is one the inliner must keep.
     for op in ops:
         if op.type in ("PartitionedCall", "StatefulPartitionedCall"):
-            assert op.callee in m.aliases.values() or m.functions[op.callee].attrs.get("_noinline")
+            assert op.callee in m.aliased_functions() or m.functions[op.callee].attrs.get("_noinline")
     assert sum(op.type == "Identity" for op in ops) <= identities
     text = ir.print_module(m)
     assert ir.print_module(ir.parse_module(text)) == text

@@ -149,7 +149,7 @@ def test_converter_xla_sharding_options(mlp, tmp_path, target):
     module, pm = convert(path, out, opts, target=target)
     shard = next(p for p in pm.passes if p.name == "xla-spmd-shard")
     assert shard.stats["num-weights-split"] == 4
-    fn = module.functions[module.aliases["tpu_func"]]
+    fn = module.functions[module.alias_function("tpu_func")]
     assert sum(op.type == "XlaSharding" for op in fn.ops) == 5
     if target == "tpu":
         meta = next(op for op in fn.ops if op.type == "TPUReplicateMetadata")

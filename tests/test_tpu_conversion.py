@@ -108,7 +108,7 @@ def check_tpu_program(fn):
 
 def test_alias_selection_and_stub(example_model):
     m = import_saved_model(example_model("alias"))
-    tpu = m.aliases["tpu_func"]
+    tpu = m.alias_function("tpu_func")
     run(m, "tpu-select-functions{function-aliases=tpu_func}," + CHECKS + ",tpu-insert-call-stubs")
     assert tpu_names(m) == [tpu]
     assert m.functions[tpu].attrs["smopt.tpu_selected_by"] == "function_alias 'tpu_func'"
@@ -119,6 +119,52 @@ def test_alias_selection_and_stub(example_model):
     check_tpu_program(m.functions[tpu])
 
 
+def test_alias_selects_every_trace(tpu_model):
+    """A signature made with `serve.get_concrete_function()` calls a trace of `tpu_func` of its
+    own: the alias names both traces, and both go to the TPU (the signature's path included)."""
+    m = import_saved_model(tpu_model("two_traces"))
+    traces = m.aliases["tpu_func"]
+    assert len(traces) == 2 and m.function_aliases_of(traces[0]) == ["tpu_func"]
+    entry = m.signatures["serving_default"].function
+    reached = [t for t in traces if t in m.call_graph().reachable(entry)]
+    assert len(reached) == 1
+    run(m, "tpu-select-functions{function-aliases=tpu_func}," + CHECKS + ",tpu-insert-call-stubs")
+    assert tpu_names(m) == traces
+    assert all(m.functions[t].attrs["smopt.tpu_selected_by"] == "function_alias 'tpu_func'" for t in traces)
+    (caller,) = m.call_graph().callers(reached[0])
+    check_stub_call(m, next(op for op in m.functions[caller].ops if op.callee == reached[0]), reached[0])
+    for t in traces:
+        check_tpu_program(m.functions[t])
+
+
+def test_export_keeps_every_trace_of_an_alias(tpu_model, tmp_path):
+    from tensorflow.core.protobuf import saved_model_pb2
+    src = tpu_model("two_traces")
+
+    def aliases(path):
+        sm = saved_model_pb2.SavedModel()
+        with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+            sm.ParseFromString(f.read())
+        return dict(sm.meta_graphs[0].meta_info_def.function_aliases)
+
+    _convert(src, tmp_path / "out", "", "cpu")
+    assert len(aliases(src)) == 2 and aliases(str(tmp_path / "out")) == aliases(src)
+
+
+def test_default_bf16_runs_in_the_signatures_trace(tpu_model, tmp_path):
+    """The default bfloat16 conversion reaches the trace the serving signature calls (not
+    only the object graph's): its MatMul computes in bfloat16 when the CPU variant runs."""
+    from smopt.compiler.convert import convert
+    src, out = tpu_model("two_traces"), str(tmp_path / "bf16")
+    convert(src, out, 'tpu_functions { function_alias: "tpu_func" }', target="cpu")
+    m = import_saved_model(out)
+    reached = m.call_graph().reachable(m.signatures["serving_default"].function)
+    matmuls = [op for n in reached for op in m.functions[n].ops if op.type == "MatMul"]
+    assert matmuls and all(op.attrs["T"].name == "bfloat16" for op in matmuls)
+    want, got = _outputs(src, models_tpu.INPUTS["two_traces"]), _outputs(out, models_tpu.INPUTS["two_traces"])
+    assert 0 < np.abs(got["y"] - want["y"]).max() <= 2e-2 * np.abs(want["y"]).max()
+
+
 def test_selection_errors_name_what_the_model_has(example_model, tpu_model):
     m = import_saved_model(tpu_model("two_tpu"))
     msg = fail(m, "tpu-select-functions{function-aliases=tpu_func}")
@@ -127,7 +173,7 @@ def test_selection_errors_name_what_the_model_has(example_model, tpu_model):
     msg = fail(m, "tpu-select-functions{signature-names=serve}")
     assert msg.endswith('signature_name "serve" does not exist in the model '
                         '(the model\'s signatures: "serving_default")')
-    name = m.aliases["tpu_func_1"]
+    name = m.alias_function("tpu_func_1")
     msg = fail(m, f"tpu-select-functions{{function-aliases=tpu_func_1 concrete-function-names={name}}}")
     assert msg.endswith(f'function_alias "tpu_func_1" and concrete_function_name "{name}" select the same '
                         f'function "{name}"; provide each TPU function only once')
@@ -142,7 +188,7 @@ def test_selection_errors_name_what_the_model_has(example_model, tpu_model):
 def test_two_tpu_functions(tpu_model):
     m = import_saved_model(tpu_model("two_tpu"))
     run(m, "tpu-select-functions{function-aliases=tpu_func_1,tpu_func_2}," + CHECKS + ",tpu-insert-call-stubs")
-    names = [m.aliases["tpu_func_1"], m.aliases["tpu_func_2"]]
+    names = [m.alias_function("tpu_func_1"), m.alias_function("tpu_func_2")]
     assert tpu_names(m) == sorted(names)
     for n in names:
         check_tpu_program(m.functions[n])
@@ -214,7 +260,7 @@ def test_ops_file_extends_the_table(tmp_path, monkeypatch):
 
 def test_tpu_calling_tpu_directly_is_accepted(tpu_model):
     m = import_saved_model(tpu_model("nested_direct"))
-    outer, inner = m.aliases["tpu_outer"], m.aliases["tpu_inner"]
+    outer, inner = m.alias_function("tpu_outer"), m.alias_function("tpu_inner")
     run(m, "tpu-select-functions{function-aliases=tpu_outer,tpu_inner}," + CHECKS + ",tpu-insert-call-stubs")
     for n in (outer, inner):
         check_tpu_program(m.functions[n])
@@ -228,7 +274,7 @@ def test_tpu_calling_tpu_directly_is_accepted(tpu_model):
 
 def test_tpu_calling_tpu_through_helper_is_rejected(tpu_model):
     m = import_saved_model(tpu_model("nested_helper"))
-    a, b, h = m.aliases["tpu_a"], m.aliases["tpu_b"], m.aliases["helper"]
+    a, b, h = m.alias_function("tpu_a"), m.alias_function("tpu_b"), m.alias_function("helper")
     msg = fail(m, "tpu-select-functions{function-aliases=tpu_a,tpu_b},tpu-check-indirect-calls")
     assert msg == ("pass 'tpu-check-indirect-calls' failed: " + INDIRECT.format(a=a, b=b)
                    + f" (call path: {a} -> {h} -> {b})")
@@ -239,7 +285,7 @@ def test_tpu_calling_tpu_through_helper_is_rejected(tpu_model):
 
 def test_control_flow_inside_tpu_function(tpu_model):
     m = import_saved_model(tpu_model("tpu_control_flow"))
-    tpu = m.aliases["tpu_func"]
+    tpu = m.alias_function("tpu_func")
     run(m, "tpu-select-functions{function-aliases=tpu_func}," + CHECKS)
     fn = m.functions[tpu]
     branches = sorted(m.call_graph().callees(tpu))
@@ -350,7 +396,7 @@ def test_report_counts_stubbed_calls_as_tpu(tpu_model):
     after = compute(m)
     assert before == after  # the stub plumbing costs nothing
     assert after["tpu_percent"] > 95.0
-    tpu = m.aliases["tpu_func"]
+    tpu = m.alias_function("tpu_func")
     assert after["functions"] == [{"name": "tpu_func", "function": tpu, "cost": after["tpu_cost"],
                                    "percent": after["tpu_percent"]}]
 
@@ -373,6 +419,7 @@ E2E = [
     ("strings", 'tpu_functions { function_alias: "encoder" }'),
     ("keras_cnn", 'tpu_functions { signature_name: "serving_default" }'),
     ("two_tpu", 'tpu_functions { function_alias: "tpu_func_1" } tpu_functions { function_alias: "tpu_func_2" }'),
+    ("two_traces", 'tpu_functions { function_alias: "tpu_func" }'),
     ("nested_direct", 'tpu_functions { function_alias: "tpu_outer" } tpu_functions { function_alias: "tpu_inner" }'),
     ("jit", "tpu_functions { jit_compile_functions: true }"),
     ("tpu_control_flow", 'tpu_functions { function_alias: "tpu_func" }'),
@@ -419,7 +466,7 @@ def test_cli_report_and_json(tpu_model, tmp_path):
 def test_cli_rejects_indirect_tpu_calls(tpu_model, tmp_path):
     src = tpu_model("nested_helper")
     m = import_saved_model(src)
-    a, b = m.aliases["tpu_a"], m.aliases["tpu_b"]
+    a, b = m.alias_function("tpu_a"), m.alias_function("tpu_b")
     r = run_cli("smopt-convert", "--input_model_dir", src, "--output_model_dir", str(tmp_path / "out"),
                 "--converter_options_string",
                 'tpu_functions { function_alias: "tpu_a" } tpu_functions { function_alias: "tpu_b" }' + NO_DEFAULTS)

@@ -236,7 +236,7 @@ def summary(module):
         outs = ", ".join(f"{k}: {t}" for k, _, t in s.outputs)
         lines.append(f"//   signature {s.name}({ins}) -> ({outs}) enters @{s.function}")
     for a in sorted(module.aliases):
-        lines.append(f"//   alias {a} -> @{module.aliases[a]}")
+        lines.append(f"//   alias {a} -> " + ", ".join("@" + f for f in module.aliases[a]))
     return "\n".join(lines) + "\n"
 
 

@@ -42,3 +42,13 @@ func.func @f(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
   %1 = "tf.Identity"(%0) {T = f32} : (tensor<f32>) -> tensor<f32> loc("same")
   return %1 : tensor<f32>
 }
+
+// -----
+// A SavedModel's function_aliases give each function at most one alias (one alias may name
+// several functions: every trace of the aliased tf.function).
+// CHECK: function @f: error: has several aliases ('a', 'b'); a SavedModel gives a function at most one
+"tf_saved_model.alias"() {sym_name = "a", function = @f} : () -> ()
+"tf_saved_model.alias"() {sym_name = "b", function = @f} : () -> ()
+func.func @f(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
+  return %x : tensor<f32>
+}

@@ -15,6 +15,8 @@
   - CLEAR_OPS: ops with no numeric effect (data movement, comparisons, max/min, Relu):
     bfloat16 when an input is, float32 otherwise.
   Ops on no list stay float32 (TensorFlow does not convert them either).
+  The "smopt" section also describes two structural rules the pass implements: loop-carried
+  state (While bodies) and model outputs (the output projection computes in float32).
 - CPU kernels: `passes/data/bf16_cpu_kernels.json` lists, per op, the type
   constraints of TensorFlow's CPU kernels that accept bfloat16 (intersected with the
   OpDef's allowed types). An op is converted only when a kernel there accepts the new

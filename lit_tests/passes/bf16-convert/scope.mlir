@@ -1,10 +1,11 @@
 // RUN: smopt %s -p bf16-convert | filecheck %s --check-prefix=TPU
-// RUN: smopt %s -p 'bf16-convert{scope=all}' | filecheck %s --check-prefix=ALL
+// RUN: smopt %s -p 'bf16-convert{scope=all keep-f32-outputs=false}' | filecheck %s --check-prefix=ALL
 
 // scope=tpu (the default) converts the TPU function and what it calls, nothing else.
 // scope=all converts every function but the SavedModel's save/restore functions; the
 // main graph is never converted. Exported and TPU functions keep float32 signatures and
-// cast at the boundary; serving signatures stay float32.
+// cast at the boundary; serving signatures stay float32. (The ALL run turns the output rule
+// off: with it, @serve's MatMul and Abs would compute its output in float32, outputs.mlir.)
 
 "tf_saved_model.signature"() {sym_name = "serving_default", function = @serve, method_name = "tensorflow/serving/predict", input_names = ["x"], input_tensors = ["serving_default_x:0"], output_names = ["y"], output_tensors = ["StatefulPartitionedCall:0"]} : (tensor<?x4xf32>) -> (tensor<?x4xf32>)
 tf.graph {
