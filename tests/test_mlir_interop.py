@@ -139,7 +139,7 @@ func.func @f(%x: tensor<f32> {_user_specified_name = "x"}) -> (tensor<f32> {tf.n
   return %0, %c : tensor<f32>, !tf_executor.control
 }'''
     m = parse_module(old)
-    assert m.signatures["s"].inputs[0][2].shape == () and m.aliases == {"tpu_func": "f"}
+    assert m.signatures["s"].inputs[0][2].shape == () and m.aliases == {"tpu_func": ["f"]}
     assert m.variables[0].path == "v" and str(m.variables[0].type) == "tensor<f32>"
     assert [n for n, _ in m.functions["f"].control_rets] == ["n"]
     assert m.functions["f"].args[0].attrs == {"_user_specified_name": "x"}
