@@ -20,7 +20,8 @@ Percentages have two decimals; the two summary percentages are right-aligned to 
 width (at least 5 characters, as " 3.33"). Breakdown columns: the percentage left-aligned in
 10 characters, the cost in 8, then the name (a wider value still gets one space). Rows: the
 CPU cost, then each TPU function, named by its function alias when it has one (else by its
-function name), in name order.
+function name), in name order; the traces one alias names (each trace of the aliased
+tf.function that tf.saved_model.save recorded) are one row with their costs summed.
 
 Figures come from passes/analysis/cost_model.py (see there for the unit and the formulas), over what
 the signatures execute: the model's cost is the sum over its signatures' entry functions (each
@@ -32,7 +33,8 @@ signature reaches is listed with cost 0.
 Options: `output=-` (default) writes the report to stderr, since smopt's stdout carries the
 IR; `output=PATH` writes it to a file. `json=PATH` also writes the same figures as JSON:
 {"tpu_cost", "cpu_cost", "total_cost", "tpu_percent", "cpu_percent",
- "functions": [{"name", "function", "cost", "percent"}], "cost_unit"}.
+ "functions": [{"name", "function", "cost", "percent"}], "cost_unit"}; a row for several
+traces names the costliest as "function" and lists them all under "traces".
 The IR is not changed.
 
 When tpu-auto-partition chose the TPU functions (smopt's addition, after the seed's layout),
@@ -111,12 +113,24 @@ def compute(module):
     for n in tpu:
         origin = module.functions[n].attrs.get("smopt.io_shape_clone_of", n)
         merged[origin] = merged.get(origin, 0) + per.get(n, 0)
-    rows = sorted(merged, key=lambda n: (display_name(module, n), n))
+    # The traces one function_alias names (tf.saved_model.save records each trace of the
+    # aliased tf.function) are one TPU function to the user too: one row per name.
+    by_name = {}
+    for n in sorted(merged):
+        by_name.setdefault(display_name(module, n), []).append(n)
+    rows = []
+    for name in sorted(by_name):
+        fns = by_name[name]
+        cost = sum(merged[n] for n in fns)
+        row = {"name": name, "function": max(fns, key=lambda n: (merged[n], n)), "cost": cost,
+               "percent": pct(cost)}
+        if len(fns) > 1:
+            row["traces"] = fns
+        rows.append(row)
     fig = {
         "tpu_cost": tpu_cost, "cpu_cost": cpu, "total_cost": total,
         "tpu_percent": pct(tpu_cost), "cpu_percent": pct(cpu),
-        "functions": [{"name": display_name(module, n), "function": n, "cost": merged[n],
-                       "percent": pct(merged[n])} for n in rows],
+        "functions": rows,
         "cost_unit": COST_UNIT,
     }
     auto = _auto_partition(module, cm, tpu, merged, cpu, pct)
