@@ -350,8 +350,11 @@ class PrintChanged(PassInstrumentation):
         text = self.dumps.text(module)
         header = self.dumps.header(f"After {p.display} ({p.name})")
         if self.diff:
-            lines = difflib.unified_diff(self.last.splitlines(), text.splitlines(),
-                                         "before", "after", lineterm="")
+            lines = list(difflib.unified_diff(self.last.splitlines(), text.splitlines(),
+                                              "before", "after", lineterm=""))
+            if not lines:   # the fingerprints differ, the printed text does not: elision
+                lines = ["// changed only where the text is elided (--elide-operands-larger-than, "
+                         "--elide-constants-larger-than)"]
             self.dumps.sink.write("after", p, header + "\n".join(lines) + "\n", ".diff")
         else:
             self.dumps.sink.write("after", p, header + text)

@@ -13,6 +13,9 @@
 // RUN: filecheck %s --check-prefix=TREE2 < %t.dir/03_after_cse.diff
 // RUN: not ls %t.dir/04_after_dce.diff
 // RUN: not smopt %s -p cse --print-changed=bogus 2>&1 | filecheck %s --check-prefix=BAD
+// A change only in elided text (pruning a constant that prints elided) still shows its
+// header, with a line saying why the diff is empty.
+// RUN: smopt %S/Inputs/pruned-constant.mlir -p 'prune-weights{min-elements=0 storage=dense}' --print-changed=diff-quiet --elide-constants-larger-than 4 -o /dev/null 2>&1 | filecheck %s --check-prefix=ELIDED
 
 func.func @f(%x: tensor<3xf32>) -> (tensor<3xf32> {tf.name = "r"}) {
   %0 = "tf.Identity"(%x) {T = f32} : (tensor<3xf32>) -> tensor<3xf32> loc("id")
@@ -89,3 +92,6 @@ func.func @g(%x: tensor<f32>) -> (tensor<f32> {tf.name = "r"}) {
 // TREE2: -    %1 = "tf.Neg"(%x) {T = f32} : (tensor<f32>) -> tensor<f32> loc("b")
 
 // BAD: smopt: error: argument --print-changed: invalid choice: 'bogus'
+
+// ELIDED: // -----// IR Dump After PruneWeights (prune-weights) //----- //
+// ELIDED-NEXT: // changed only where the text is elided (--elide-operands-larger-than, --elide-constants-larger-than)
