@@ -1,9 +1,12 @@
 """smopt-optimize against the original model: precompilation and compression, side by side.
 
-    python benchmarks/optimize_vs_original.py [--models mlp,cnn,...] [--repeats 3] [--batch-sizes 1,8]
+    python benchmarks/optimize_vs_original.py [--models mlp,cnn,...] [--corpus fast|full]
+        [--repeats 3] [--batch-sizes 1,8]
 
 For each model (tests/models_runtime.py, tests/models_compression.py and a tf_keras
-MobileNetV2 at 96x96, weights=None; built once under --workdir):
+MobileNetV2 at 96x96, weights=None; built once under --workdir; with --corpus also the
+real-world corpus's models, tests/corpus/, timed on their own feed `inputs(0)` since their
+inputs are not all batch-major, e.g. ragged row splits):
 - latency of the original, of the original under TensorFlow's auto-jit
   (TF_XLA_FLAGS="--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit") and of
   `smopt-optimize --allow_precompilation=true`, each measured in fresh processes (median over
@@ -35,8 +38,16 @@ ALL = RUNTIME + COMPRESSION + ("mobilenet_v2",)
 AUTO_JIT = "--tf_xla_auto_jit=2 --tf_xla_cpu_global_jit"
 
 
+def _corpus():
+    sys.path.insert(0, ROOT)
+    import tests.corpus
+    return tests.corpus
+
+
 def build(name, workdir):
     """The model's SavedModel path, built on first use."""
+    if "." in name:   # a corpus model, "<library>.<model>"
+        return _corpus()._build(name, os.path.join(workdir, "corpus"))
     path = os.path.join(workdir, name)
     if os.path.exists(os.path.join(path, "saved_model.pb")):
         return path
@@ -67,7 +78,9 @@ def build(name, workdir):
 
 
 def inputs(name, path, batch, seed):
-    """{key: numpy array} for serving_default."""
+    """{key: numpy array} for serving_default (a corpus model: its own feed for `seed`)."""
+    if "." in name:
+        return _corpus().MODELS[name].inputs(seed)
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     if name in RUNTIME:
         import models_runtime
@@ -82,15 +95,20 @@ def inputs(name, path, batch, seed):
 
 
 # ---- the child: one model, one process --------------------------------------------------------
-def child(path, npz, batch_sizes, out_json):
-    """Median seconds per call of serving_default per batch size, written to `out_json`."""
+def child(path, npz, batch_sizes, out_json, modules=()):
+    """Median seconds per call of serving_default per batch size (batch size 0: the feed as
+    saved), written to `out_json`."""
+    import importlib
     from smopt.compiler import measure
+    for mod in modules:   # custom ops (tensorflow_text) before loading
+        importlib.import_module(mod)
     samples = dict(np.load(npz, allow_pickle=True))
     model = measure.Model(path)
     fn = model.fn("serving_default")
     res = {}
     for b in batch_sizes:
-        feeds = measure.to_tensors({k: (v[np.arange(b) % v.shape[0]] if v.ndim else v) for k, v in samples.items()})
+        feeds = measure.to_tensors({k: (v[np.arange(b) % v.shape[0]] if v.ndim and b else v)
+                                    for k, v in samples.items()})
         for _ in range(3):
             fn(**feeds)
         reps = []
@@ -106,14 +124,15 @@ def child(path, npz, batch_sizes, out_json):
         json.dump(res, f)
 
 
-def timed(path, npz, batch_sizes, repeats, env_extra=None):
+def timed(path, npz, batch_sizes, repeats, env_extra=None, modules=()):
     """{batch: median over `repeats` fresh processes of the process's median seconds}."""
     runs = []
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
     for i in range(repeats):
         out = npz + f".t{i}.json"
         r = subprocess.run([sys.executable, __file__, "--child", path, "--npz", npz, "--out", out,
-                            "--batch-sizes", ",".join(map(str, batch_sizes))],
+                            "--batch-sizes", ",".join(map(str, batch_sizes)),
+                            "--modules", ",".join(modules)],
                            env=env, capture_output=True, text=True)
         if r.returncode != 0:
             return None, (r.stderr.strip().splitlines() or ["failed"])[-1]
@@ -153,30 +172,44 @@ def _ratio(a, b):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default=",".join(ALL))
+    ap.add_argument("--corpus", choices=("fast", "full"),
+                    help="also the real-world corpus's models of this tier (tests/corpus/)")
     ap.add_argument("--repeats", type=int, default=3, help="fresh processes per latency figure")
     ap.add_argument("--batch-sizes", default="1,8")
     ap.add_argument("--workdir", default=os.path.join("/tmp", "smopt-bench-optimize"))
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--npz", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--modules", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sizes = [int(b) for b in args.batch_sizes.split(",")]
     if args.child:
-        child(args.child, args.npz, sizes, args.out)
+        child(args.child, args.npz, sizes, args.out, [m for m in args.modules.split(",") if m])
         return
     os.makedirs(args.workdir, exist_ok=True)
+    names = [n for n in args.models.split(",") if n]
+    if args.corpus:
+        names += [n for n, cm in _corpus().MODELS.items() if cm.fast or args.corpus == "full"]
     rows = []
-    for name in args.models.split(","):
+    for name in names:
         src = build(name, args.workdir)
         npz = os.path.join(args.workdir, name + ".npz")
         np.savez(npz, **inputs(name, src, 8, 0))
+        cm = _corpus().MODELS[name] if "." in name else None
+        modules = cm.custom_op_modules if cm else ()
+        for mod in modules:   # error() loads both models in this process
+            __import__(mod)
+        bsizes = [0] if cm else sizes
         pre_dir, comp_dir = os.path.join(args.workdir, name + "_pre"), os.path.join(args.workdir, name + "_comp")
         pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true")
         comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true")
-        t_orig, _ = timed(src, npz, sizes, args.repeats)
-        t_jit, jit_err = timed(src, npz, sizes, args.repeats, {"TF_XLA_FLAGS": AUTO_JIT})
-        t_pre = timed(pre_dir, npz, sizes, args.repeats)[0] if pre_rep else None
-        t_comp = timed(comp_dir, npz, sizes, args.repeats)[0] if comp_rep else None
+        t_orig, orig_err = timed(src, npz, bsizes, args.repeats, modules=modules)
+        if t_orig is None:
+            print(f"{name}: the original does not run here: {orig_err}", flush=True)
+            continue
+        t_jit, jit_err = timed(src, npz, bsizes, args.repeats, {"TF_XLA_FLAGS": AUTO_JIT}, modules)
+        t_pre = timed(pre_dir, npz, bsizes, args.repeats, modules=modules)[0] if pre_rep else None
+        t_comp = timed(comp_dir, npz, bsizes, args.repeats, modules=modules)[0] if comp_rep else None
         best = {b: min(t_orig[b], t_jit[b]) if t_jit else t_orig[b] for b in t_orig}
         pre = (pre_rep or {}).get("precompilation", {})
         comp = (comp_rep or {}).get("compression", {})
@@ -190,12 +223,14 @@ def main():
               f"({'kept' if comp.get('kept') else 'left as is'}), error {r[9]}"
               + (f" [{r[10]}]" if r[10] else ""), flush=True)
     bs = "/".join(map(str, sizes))
-    print(f"\nlatency in ms at batch sizes {bs}; ratios are geometric means over the batch sizes")
-    print(f"{'model':<14}{'original':>16}{'auto-jit':>16}{'precompiled':>16}{'clusters':>9}{'pre/best':>9}"
+    print(f"\nlatency in ms at batch sizes {bs} (corpus models: their own feed); ratios are "
+          "geometric means over the batch sizes")
+    w = max([14] + [len(r[0]) + 1 for r in rows])
+    print(f"{'model':<{w}}{'original':>16}{'auto-jit':>16}{'precompiled':>16}{'clusters':>9}{'pre/best':>9}"
           f"{'pre/orig':>9}{'size ratio':>11}{'comp lat':>9}{'comp err':>10}")
     for name, t_orig, t_jit, t_pre, best, kept, total, comp, t_comp, err, _ in rows:
         size = (f"x{comp['before']['size'] / comp['after']['size']:.2f}" if comp.get("kept") else "x1.00")
-        print(f"{name:<14}{_fmt(t_orig):>16}{_fmt(t_jit):>16}{_fmt(t_pre):>16}{f'{kept}/{total}':>9}"
+        print(f"{name:<{w}}{_fmt(t_orig):>16}{_fmt(t_jit):>16}{_fmt(t_pre):>16}{f'{kept}/{total}':>9}"
               f"{_ratio(t_pre, best):>9}{_ratio(t_pre, t_orig):>9}{size:>11}{_ratio(t_comp, t_orig):>9}"
               f"{'-' if err is None else f'{err:.4f}':>10}")
 
