@@ -34,6 +34,7 @@ TPU_PIPELINES = ("tpu_f32", "tpu_bf16", "tpu_batch")
 F32_TOL = 1e-5
 PRECOMPILE_TOL = 1e-4
 BF16_FACTOR = 1.25
+BF16_SEEDS = (0, 1, 2, 3)   # the bf16 bar compares mean errors over these feeds
 # Below this, both bf16 errors are float32 round-off: the ratio says nothing.
 BF16_FLOOR = 1e-5
 # Where TensorFlow's AMP converts nothing: about 3 bfloat16 roundings (2^-8 each) of the output.
@@ -72,7 +73,12 @@ def import_custom_ops(cm) -> None:
 
 
 def run_signature(model_dir, feed, signature="serving_default", amp_bf16=False):
-    """Outputs of `signature` on `feed` (numpy), with TensorFlow's oneDNN bf16 AMP if asked.
+    """Outputs of `signature` on `feed` (numpy), with TensorFlow's oneDNN bf16 AMP if asked."""
+    return run_signature_feeds(model_dir, [feed], signature, amp_bf16)[0]
+
+
+def run_signature_feeds(model_dir, feeds, signature="serving_default", amp_bf16=False):
+    """Outputs of `signature` on each feed, one load of the model.
 
     The grappler option applies to functions instantiated after it is set, so the model is
     loaded afresh each time; it is reset afterwards."""
@@ -81,8 +87,11 @@ def run_signature(model_dir, feed, signature="serving_default", amp_bf16=False):
     try:
         loaded = tf.saved_model.load(model_dir)
         fn = loaded.signatures[signature]
-        out = fn(**{k: tf.constant(v) for k, v in feed.items()})
-        return {k: v.numpy() for k, v in out.items()}
+        outs = []
+        for feed in feeds:
+            out = fn(**{k: tf.constant(v) for k, v in feed.items()})
+            outs.append({k: v.numpy() for k, v in out.items()})
+        return outs
     finally:
         tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": False})
 
@@ -171,8 +180,15 @@ def _tpu_f32(ctx):
 
 def _tpu_bf16(ctx):
     out = _convert(ctx, "tpu_bf16", _tpu_options(ctx))
-    ours = rel_error(ctx.ref, run_signature(out, ctx.feed, ctx.cm.signature))
-    theirs = rel_error(ctx.ref, run_signature(ctx.model_dir, ctx.feed, ctx.cm.signature, amp_bf16=True))
+    # Mean relative error over BF16_SEEDS feeds, ours and TensorFlow's on the same ones: on
+    # one feed the ratio is noise where the outputs are ill-conditioned (random-weight image
+    # classifiers: both errors 0.2-1.2, their ratio 0.75-1.27x from feed to feed).
+    feeds = [ctx.feed] + [ctx.cm.inputs(seed) for seed in BF16_SEEDS[1:]]
+    sig = ctx.cm.signature
+    refs = [ctx.ref] + run_signature_feeds(ctx.model_dir, feeds[1:], sig)
+    ours = float(np.mean([rel_error(r, o) for r, o in zip(refs, run_signature_feeds(out, feeds, sig))]))
+    theirs = float(np.mean([rel_error(r, o) for r, o in
+                            zip(refs, run_signature_feeds(ctx.model_dir, feeds, sig, amp_bf16=True))]))
     if theirs == 0.0:
         # TensorFlow's AMP rewrote nothing (it leaves jit_compile functions alone): no figure
         # to compare with, so the bar is a few bfloat16 roundings of the output.
