@@ -34,7 +34,10 @@ TPU_PIPELINES = ("tpu_f32", "tpu_bf16", "tpu_batch")
 F32_TOL = 1e-5
 PRECOMPILE_TOL = 1e-4
 BF16_FACTOR = 1.25
-BF16_SEEDS = (0, 1, 2, 3)   # the bf16 bar compares mean errors over these feeds
+# The bf16 bar compares mean errors over these feeds: on the random-weight image classifiers
+# a feed's ratio ranges 0.75-1.3x (tf_keras.regnetx008: 1.28x over the first 4 feeds, 1.11x
+# over 8, 1.08x over 24).
+BF16_SEEDS = tuple(range(8))
 # Below this, both bf16 errors are float32 round-off: the ratio says nothing.
 BF16_FLOOR = 1e-5
 # Where TensorFlow's AMP converts nothing: about 3 bfloat16 roundings (2^-8 each) of the output.
@@ -182,7 +185,7 @@ def _tpu_bf16(ctx):
     out = _convert(ctx, "tpu_bf16", _tpu_options(ctx))
     # Mean relative error over BF16_SEEDS feeds, ours and TensorFlow's on the same ones: on
     # one feed the ratio is noise where the outputs are ill-conditioned (random-weight image
-    # classifiers: both errors 0.2-1.2, their ratio 0.75-1.27x from feed to feed).
+    # classifiers: both errors 0.2-1.2).
     feeds = [ctx.feed] + [ctx.cm.inputs(seed) for seed in BF16_SEEDS[1:]]
     sig = ctx.cm.signature
     refs = [ctx.ref] + run_signature_feeds(ctx.model_dir, feeds[1:], sig)
