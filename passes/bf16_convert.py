@@ -201,6 +201,24 @@ def _slot_type(attrs, slot):
     return v[j] if isinstance(v, list) and j < len(v) and isinstance(v[j], T.DType) else None
 
 
+# Ops whose result depends on their input's shape and dtype only.
+SHAPE_ONLY_USERS = frozenset({"Shape", "ShapeN", "Size", "Rank", "ZerosLike", "OnesLike"})
+
+
+def value_dead_ops(fn, effects):
+    """ids of the ops of `fn` whose values nothing needs: dead ops, and side-effect-free ops
+    whose data results reach only shape-only users (SHAPE_ONLY_USERS) or other such ops,
+    never a return. Their precision cannot change any output."""
+    vdead = {id(op) for op in dead_ops(fn, effects)}
+    for op in reversed(fn.ops):
+        if id(op) in vdead or effects.op_stateful(op) or op.callee is not None or not op.results:
+            continue
+        if all(i < 0 or (isinstance(u, Op) and (id(u) in vdead or u.type in SHAPE_ONLY_USERS))
+               for r in op.results for u, i in r.uses):
+            vdead.add(id(op))
+    return vdead
+
+
 @register
 class BF16Convert(Pass):
     name = "bf16-convert"
@@ -253,9 +271,13 @@ class BF16Convert(Pass):
         self.inserted_casts = set()    # ids of the Cast ops this pass inserted
         self.tainted_returns = {}      # function name -> indices of results computed from kept ops
         self.loop_state, self.f32_functions = self._loop_state(module, cg)
-        # Dead ops (TensorFlow prunes them, e.g. tf_keras RNNs' unused first step) decide nothing.
+        # Dead ops (TensorFlow prunes them) and ops whose values only feed shapes (tf_keras
+        # RNNs compute a first step outside the loop for `zeros_like`) decide nothing and
+        # stay as they are: they must not store the recurrent kernels bfloat16.
         effects = SideEffects(module)
-        self.dead = {id(op) for fn in self._scoped_functions(module) for op in dead_ops(fn, effects)}
+        self.dead = set()
+        for fn in self._scoped_functions(module):
+            self.dead |= value_dead_ops(fn, effects)
         self.output_ops = set()
         if self.keep_f32_outputs:
             self.output_ops = self._output_ops(module)

@@ -213,3 +213,21 @@ func.func @tpu(%x: tensor<2x2xf32>, %k: tensor<*x!tf_type.resource<tensor<2x2xf3
   %5 = "tf.Mul"(%3, %4) {T = f32} : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2xf32> loc("scaled")
   return %5 : tensor<2x2xf32>
 }
+
+// -----
+// Ops whose values only feed shapes decide nothing and stay as they are: tf_keras RNNs
+// compute a first step outside the loop only for `zeros_like` of it (the initial output).
+// Converting it would store the recurrent kernel in bfloat16 for a value nobody reads.
+// Beside it, a MatMul whose value is used converts.
+// CHECK-LABEL: func.func @first_step(
+// CHECK: "tf.MatMul"(%x, %w) {T = f32} {{.*}} loc("first_step")
+// CHECK-NEXT: "tf.Tanh"({{.*}}) {T = f32} {{.*}} loc("first_act")
+// CHECK-NEXT: "tf.ZerosLike"({{.*}}) {T = f32} {{.*}} loc("zeros")
+// CHECK: "tf.MatMul"({{.*}}) {T = bf16} {{.*}} loc("used")
+func.func @first_step(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>, %v: tensor<4x4xf32>) -> (tensor<2x4xf32> {tf.name = "z"}, tensor<2x4xf32> {tf.name = "y"}) attributes {smopt.tpu_function = true} {
+  %0 = "tf.MatMul"(%x, %w) {T = f32} : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32> loc("first_step")
+  %1 = "tf.Tanh"(%0) {T = f32} : (tensor<2x4xf32>) -> tensor<2x4xf32> loc("first_act")
+  %2 = "tf.ZerosLike"(%1) {T = f32} : (tensor<2x4xf32>) -> tensor<2x4xf32> loc("zeros")
+  %3 = "tf.MatMul"(%x, %v) {T = f32} : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32> loc("used")
+  return %2, %3 : tensor<2x4xf32>, tensor<2x4xf32>
+}
