@@ -124,27 +124,40 @@ def child(path, npz, batch_sizes, out_json, modules=()):
         json.dump(res, f)
 
 
-def timed(path, npz, batch_sizes, repeats, env_extra=None, modules=()):
-    """{batch: median over `repeats` fresh processes of the process's median seconds}."""
-    runs = []
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
+def timed(variants, npz, batch_sizes, repeats, modules=()):
+    """{name: {batch: median over `repeats` fresh processes of the process's median seconds}
+    or None} for variants [(name, model path or None, extra environment)]. The processes run
+    round-robin, the order reversed every other round, so that drift on the machine (other
+    jobs, frequency, caches) hits every variant alike; one variant after another gave the
+    same model 1.2x apart. A variant that fails gives None and its error line."""
+    runs = {name: [] for name, _, _ in variants}
+    errors = {}
+    live = [v for v in variants if v[1]]
     for i in range(repeats):
-        out = npz + f".t{i}.json"
-        r = subprocess.run([sys.executable, __file__, "--child", path, "--npz", npz, "--out", out,
-                            "--batch-sizes", ",".join(map(str, batch_sizes)),
-                            "--modules", ",".join(modules)],
-                           env=env, capture_output=True, text=True)
-        if r.returncode != 0:
-            return None, (r.stderr.strip().splitlines() or ["failed"])[-1]
-        with open(out) as f:
-            runs.append(json.load(f))
-    return {int(b): float(np.median([run[b] for run in runs])) for b in runs[0]}, None
+        for name, path, env_extra in (live if i % 2 == 0 else live[::-1]):
+            if name in errors:
+                continue
+            out = npz + f".{name}.t{i}.json"
+            env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
+            r = subprocess.run([sys.executable, __file__, "--child", path, "--npz", npz, "--out", out,
+                                "--batch-sizes", ",".join(map(str, batch_sizes)),
+                                "--modules", ",".join(modules)],
+                               env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                errors[name] = (r.stderr.strip().splitlines() or ["failed"])[-1]
+                continue
+            with open(out) as f:
+                runs[name].append(json.load(f))
+    res = {name: ({int(b): float(np.median([run[b] for run in rs])) for b in rs[0]}
+                  if rs and name not in errors else None) for name, rs in runs.items()}
+    return res, errors
 
 
-def optimize(src, out, *flags):
+def optimize(src, out, *flags, modules=()):
     report = out + ".report.json"
+    mods = [a for m in modules for a in ("--custom_op_module", m)]
     r = subprocess.run([sys.executable, "-m", "smopt.tools.smopt_optimize", "--input_model_dir", src,
-                        "--output_model_dir", out, "--overwrite", "--report_json", report, *flags],
+                        "--output_model_dir", out, "--overwrite", "--report_json", report, *mods, *flags],
                        cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     if r.returncode != 0:
         return None, r.stderr.strip().splitlines()[-1]
@@ -201,15 +214,16 @@ def main():
             __import__(mod)
         bsizes = [0] if cm else sizes
         pre_dir, comp_dir = os.path.join(args.workdir, name + "_pre"), os.path.join(args.workdir, name + "_comp")
-        pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true")
-        comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true")
-        t_orig, orig_err = timed(src, npz, bsizes, args.repeats, modules=modules)
+        pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true", modules=modules)
+        comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true", modules=modules)
+        t, errs = timed([("orig", src, None), ("jit", src, {"TF_XLA_FLAGS": AUTO_JIT}),
+                         ("pre", pre_dir if pre_rep else None, None),
+                         ("comp", comp_dir if comp_rep else None, None)], npz, bsizes, args.repeats, modules)
+        t_orig, t_jit, t_pre, t_comp = t["orig"], t["jit"], t["pre"], t["comp"]
+        jit_err = errs.get("jit")
         if t_orig is None:
-            print(f"{name}: the original does not run here: {orig_err}", flush=True)
+            print(f"{name}: the original does not run here: {errs.get('orig')}", flush=True)
             continue
-        t_jit, jit_err = timed(src, npz, bsizes, args.repeats, {"TF_XLA_FLAGS": AUTO_JIT}, modules)
-        t_pre = timed(pre_dir, npz, bsizes, args.repeats, modules=modules)[0] if pre_rep else None
-        t_comp = timed(comp_dir, npz, bsizes, args.repeats, modules=modules)[0] if comp_rep else None
         best = {b: min(t_orig[b], t_jit[b]) if t_jit else t_orig[b] for b in t_orig}
         pre = (pre_rep or {}).get("precompilation", {})
         comp = (comp_rep or {}).get("compression", {})

@@ -41,6 +41,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+import re
 import time
 
 import numpy as np
@@ -250,6 +251,24 @@ def to_tensors(inputs):
                 else t.constant(v)) for k, v in inputs.items()}
 
 
+def load_custom_ops(modules=(), libraries=()):
+    """Register custom ops with TensorFlow: import each Python module (tensorflow_text
+    registers its ops on import), load each op library with tf.load_op_library."""
+    import importlib
+    for mod in modules:
+        try:
+            importlib.import_module(mod)
+        except Exception as e:
+            raise SmoptError(f"cannot import custom op module '{mod}': {_first_line(e)}") from None
+    for lib in libraries:
+        if not os.path.isfile(lib):
+            raise SmoptError(f"custom op library '{lib}' is not a file")
+        try:
+            tf().load_op_library(lib)
+        except Exception as e:
+            raise SmoptError(f"cannot load custom op library '{lib}': {_first_line(e)}") from None
+
+
 class Model:
     """A SavedModel loaded in TensorFlow, with its signatures ready to call on numpy inputs."""
 
@@ -264,6 +283,11 @@ class Model:
         try:
             self._loaded = tf().saved_model.load(self.path)
         except Exception as e:
+            m = re.search(r"Op type not registered '([^']+)'", str(e))
+            if m:   # TF's sentence goes on about tf.contrib; say what to do instead
+                raise SmoptError(f"TensorFlow cannot load {self.what}: op '{m.group(1)}' is not "
+                                 "registered (a custom op: register it with --custom_op_module, e.g. "
+                                 "tensorflow_text, or --custom_op_library)") from None
             raise SmoptError(f"TensorFlow cannot load {self.what}: {_first_line(e)}") from None
 
     @property

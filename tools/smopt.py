@@ -113,6 +113,15 @@ def add_model_dir_flags(ap, verb):
     ap.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     ap.add_argument("--print_pipeline", action="store_true",
                     help="print the pass pipeline these options give (as smopt -p text) and exit")
+    # Lifting and exporting need no op registration (custom ops come from the SavedModel's
+    # stripped_op_list); running the model in TensorFlow (precompilation and compression
+    # timing, calibration, warm-up checks) needs its op kernels registered first.
+    ap.add_argument("--custom_op_module", action="append", default=[], metavar="MODULE",
+                    help="a Python module to import before TensorFlow runs the model, for the custom "
+                         "ops it registers (e.g. tensorflow_text); repeatable")
+    ap.add_argument("--custom_op_library", action="append", default=[], metavar="FILE",
+                    help="a custom op library (.so) to load with tf.load_op_library before TensorFlow "
+                         "runs the model; repeatable")
 
 
 def write_reports(pm, inst):

@@ -33,6 +33,8 @@ def _main(args):
     from smopt.compiler.errors import SmoptError
     from smopt.compiler.options import check_converter_options, read_converter_options
 
+    from smopt.compiler.measure import load_custom_ops
+    load_custom_ops(args.custom_op_module, args.custom_op_library)
     opts = read_converter_options(args.converter_options_string, args.converter_options_file)
     check_converter_options(opts)
     if args.print_pipeline:

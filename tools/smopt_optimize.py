@@ -82,6 +82,8 @@ def _main(args):
     from smopt.compiler.errors import SmoptError
     from smopt.compiler.optimize import optimize, optimize_pipeline
 
+    from smopt.compiler.measure import load_custom_ops
+    load_custom_ops(args.custom_op_module, args.custom_op_library)
     if args.target is not None and args.target_device != "tpu":
         raise SmoptError("--target applies to --target_device tpu only")
     target = args.target or "tpu"
