@@ -16,7 +16,10 @@ inputs are not all batch-major, e.g. ragged row splits):
   processes as above) and max-abs output error relative to the original's max-abs output
   on inputs the search never saw, with ratios.
 Inputs: the models' own input generators where they exist, else generated from the signature
-(compiler/measure.py). The models are timed on the serving_default signature.
+(compiler/measure.py). A corpus model's own feed (seeds 0-7) is given to smopt-optimize as
+`--sample_inputs`, as a user with data would; the others let smopt-optimize generate its
+inputs. Errors are measured on seeds 101-102, which neither saw. The models are timed on the
+serving_default signature, in fresh processes (compiler/measure.py `time_fresh`).
 """
 from __future__ import annotations
 
@@ -26,7 +29,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 
 import _common  # noqa: F401 - sys.path and TF logging
 import numpy as np
@@ -94,63 +96,25 @@ def inputs(name, path, batch, seed):
     return measure.generate(sig, batch, seed=seed)
 
 
-# ---- the child: one model, one process --------------------------------------------------------
-def child(path, npz, batch_sizes, out_json, modules=()):
-    """Median seconds per call of serving_default per batch size (batch size 0: the feed as
-    saved), written to `out_json`."""
-    import importlib
-    from smopt.compiler import measure
-    for mod in modules:   # custom ops (tensorflow_text) before loading
-        importlib.import_module(mod)
-    samples = dict(np.load(npz, allow_pickle=True))
-    model = measure.Model(path)
-    fn = model.fn("serving_default")
-    res = {}
-    for b in batch_sizes:
-        feeds = measure.to_tensors({k: (v[np.arange(b) % v.shape[0]] if v.ndim and b else v)
-                                    for k, v in samples.items()})
-        for _ in range(3):
-            fn(**feeds)
-        reps = []
-        for _ in range(15):
-            n = 0
-            t0 = time.perf_counter()
-            while n == 0 or time.perf_counter() - t0 < 0.02:
-                fn(**feeds)
-                n += 1
-            reps.append((time.perf_counter() - t0) / n)
-        res[str(b)] = float(np.median(reps))
-    with open(out_json, "w") as f:
-        json.dump(res, f)
-
-
-def timed(variants, npz, batch_sizes, repeats, modules=()):
+def timed(variants, npz, batch_sizes, repeats, workdir):
     """{name: {batch: median over `repeats` fresh processes of the process's median seconds}
-    or None} for variants [(name, model path or None, extra environment)]. The processes run
-    round-robin, the order reversed every other round, so that drift on the machine (other
-    jobs, frequency, caches) hits every variant alike; one variant after another gave the
-    same model 1.2x apart. A variant that fails gives None and its error line."""
-    runs = {name: [] for name, _, _ in variants}
-    errors = {}
+    or None} and {name: error line} for variants [(name, model path or None, extra
+    environment)], on the feed in `npz` cycled to each batch size (0: as saved). The
+    processes run round-robin, the order reversed every other round (compiler/measure.py
+    `time_fresh`, what smopt-optimize's own decisions use): one variant after another gave
+    the same model 1.2x apart."""
+    from smopt.compiler import measure
+    samples = dict(np.load(npz, allow_pickle=True))
+    feeds = {("serving_default", b): {k: (v[np.arange(b) % v.shape[0]] if v.ndim and b else v)
+                                      for k, v in samples.items()} for b in batch_sizes}
     live = [v for v in variants if v[1]]
-    for i in range(repeats):
-        for name, path, env_extra in (live if i % 2 == 0 else live[::-1]):
-            if name in errors:
-                continue
-            out = npz + f".{name}.t{i}.json"
-            env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
-            r = subprocess.run([sys.executable, __file__, "--child", path, "--npz", npz, "--out", out,
-                                "--batch-sizes", ",".join(map(str, batch_sizes)),
-                                "--modules", ",".join(modules)],
-                               env=env, capture_output=True, text=True)
-            if r.returncode != 0:
-                errors[name] = (r.stderr.strip().splitlines() or ["failed"])[-1]
-                continue
-            with open(out) as f:
-                runs[name].append(json.load(f))
-    res = {name: ({int(b): float(np.median([run[b] for run in rs])) for b in rs[0]}
-                  if rs and name not in errors else None) for name, rs in runs.items()}
-    return res, errors
+    t, errs = measure.time_fresh([p for _, p, _ in live], feeds, workdir, rounds=repeats,
+                                 envs={i: env for i, (_, _, env) in enumerate(live) if env})
+    res = {name: None for name, _, _ in variants}
+    for i, (name, _, _) in enumerate(live):
+        if t[i] is not None:
+            res[name] = {b: s for (_, b), s in measure.seconds(t[i]).items()}
+    return res, {live[i][0]: why for i, why in errs.items()}
 
 
 def optimize(src, out, *flags, modules=()):
@@ -163,6 +127,23 @@ def optimize(src, out, *flags, modules=()):
         return None, r.stderr.strip().splitlines()[-1]
     with open(report) as f:
         return json.load(f), None
+
+
+def _sample_file(name, src, workdir):
+    """A TFRecord of RepresentativeDataSample: the model's own feed for seeds 0-7, a batch each."""
+    from smopt.compiler import tfproto
+    from smopt.compiler.optimize import _tensor_proto_bytes, tfrecord
+    cls = tfproto.message("tensorflow.quantization.RepresentativeDataSample")
+    records = []
+    for seed in range(8):
+        msg = cls()
+        for k, v in inputs(name, src, 8, seed).items():
+            msg.tensor_proto_inputs[k].ParseFromString(_tensor_proto_bytes(v))
+        records.append(msg.SerializeToString())
+    path = os.path.join(workdir, name + ".samples.tfrecord")
+    with open(path, "wb") as f:
+        f.write(tfrecord(records))
+    return path
 
 
 def error(name, src, out):
@@ -190,15 +171,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3, help="fresh processes per latency figure")
     ap.add_argument("--batch-sizes", default="1,8")
     ap.add_argument("--workdir", default=os.path.join("/tmp", "smopt-bench-optimize"))
-    ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--npz", help=argparse.SUPPRESS)
-    ap.add_argument("--out", help=argparse.SUPPRESS)
-    ap.add_argument("--modules", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sizes = [int(b) for b in args.batch_sizes.split(",")]
-    if args.child:
-        child(args.child, args.npz, sizes, args.out, [m for m in args.modules.split(",") if m])
-        return
     os.makedirs(args.workdir, exist_ok=True)
     names = [n for n in args.models.split(",") if n]
     if args.corpus:
@@ -210,15 +184,20 @@ def main():
         np.savez(npz, **inputs(name, src, 8, 0))
         cm = _corpus().MODELS[name] if "." in name else None
         modules = cm.custom_op_modules if cm else ()
-        for mod in modules:   # error() loads both models in this process
-            __import__(mod)
+        from smopt.compiler import measure
+        measure.load_custom_ops(modules)   # error() loads both models here, the timing processes too
+        # a corpus model gets its own feed as --sample_inputs (8 batches, seeds 0-7; the error
+        # is measured on seeds 101-102), as a user with data would run it: generated strings or
+        # token ids do not look like its inputs
+        flags = ["--sample_inputs", _sample_file(name, src, args.workdir)] if cm else []
         bsizes = [0] if cm else sizes
         pre_dir, comp_dir = os.path.join(args.workdir, name + "_pre"), os.path.join(args.workdir, name + "_comp")
-        pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true", modules=modules)
-        comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true", modules=modules)
+        pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true", *flags, modules=modules)
+        comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true", *flags, modules=modules)
         t, errs = timed([("orig", src, None), ("jit", src, {"TF_XLA_FLAGS": AUTO_JIT}),
                          ("pre", pre_dir if pre_rep else None, None),
-                         ("comp", comp_dir if comp_rep else None, None)], npz, bsizes, args.repeats, modules)
+                         ("comp", comp_dir if comp_rep else None, None)], npz, bsizes, args.repeats,
+                        os.path.join(args.workdir, name + "_timing"))
         t_orig, t_jit, t_pre, t_comp = t["orig"], t["jit"], t["pre"], t["comp"]
         jit_err = errs.get("jit")
         if t_orig is None:

@@ -27,7 +27,8 @@ Choices per weight, each with its stored bytes (the smallest first):
 - `bf16`: `bf16-weights` (2 bytes per element).
 A dynamic-range int8 variant (`quantize{method=dynamic_range}`: int8 activations too) stores
 the same bytes as `int8`; it is tried for the int8 weights as a whole at the end and kept only
-when it is within budget and measurably faster (>= 5%) than weight-only int8.
+when it is within budget, measurably faster (>= 5%) than weight-only int8 side by side, and
+passes the latency check below.
 
 Search (TensorFlow runs every candidate). The original model is loaded once; a candidate
 weight value is assigned to its variable and the signatures run on the search half of the
@@ -41,14 +42,22 @@ passes' own functions. Two phases:
    smallest choice, from the one that passed alone upwards (larger ones not evaluated alone
    included), for which the error of everything kept so far stays within `SEARCH_MARGIN` x
    budget, or stays float32.
-The kept choices are then checked on the held-out half: while the error exceeds the budget,
-the last kept choice is undone. The margin leaves room for inputs the search has not seen.
+The kept choices are then checked on the held-out half: while the error exceeds
+`HELD_OUT_MARGIN` x budget, the last kept weight steps up to its next more faithful choice
+(heavier to lighter pruning, int8, bfloat16, float32) and goes to the front, so each steps
+before any steps twice; the weights then left float32 get the greedy
+pass again, each choice checked on both halves. The margins leave room for inputs
+neither half has seen: the max-abs error over more examples only grows (MobileNetV2 and a
+ConvNeXt-like model, checked at the full budget on 16 held-out examples, measured 1.08-1.10x
+the budget on 32 others), so the measured decisions draw 8 batches (measure.sample_inputs).
 
 Check (real model). The compressed model is built and exported with the chosen stages, loaded
-and run: its held-out error must be within budget, its size smaller than the original's and
-its latency (compiler/measure.py `time_models`, per signature and warm-up batch size, against
-the original, interleaved) at most `LATENCY_TOLERANCE` x the original's on every batch size,
-confirmed by a second measurement before it counts as slower. A model slower only because
+and run: its held-out error must be within `HELD_OUT_MARGIN` x budget, its size smaller than
+the original's and its latency at most `LATENCY_TOLERANCE` x the original's on every
+signature and warm-up batch size, each model served alone in fresh processes
+(compiler/measure.py `time_fresh`; a tokenizer's compressed model passed side by side in one
+process and measured 1.16x slower in the benchmark's fresh processes); a slowdown counts only
+when it holds over twice as many processes. A model slower only because
 a weight of more than `FOLD_LIMIT` float32 bytes (beyond Grappler's constant-folding limit:
 its dequantization would run on every request) was compressed is retried without those.
 Otherwise the model is left uncompressed, with a message.
@@ -72,6 +81,7 @@ from smopt.compiler.errors import SmoptError
 DEFAULT_BUDGET = 0.01
 MIN_ELEMENTS = 1024
 SEARCH_MARGIN = 0.8
+HELD_OUT_MARGIN = 0.9
 LATENCY_TOLERANCE = 1.05
 DYNAMIC_RANGE_GAIN = 0.95
 FOLD_LIMIT = 10 << 20
@@ -331,27 +341,59 @@ def search(sim, weights, budget):
         saved = w.bytes("float32") - w.choices[best][1]
         return (w.alone[best] + 1e-12) / max(saved, 1)
 
-    kept = []
-    for w in sorted(usable, key=priority):               # 2. together
-        # the smallest choice that passed alone, and every larger one not seen failing alone
+    def tries(w):
+        """The smallest choice that passed alone, and every larger one not seen failing alone."""
         passing = [c for c, e in w.alone.items() if e <= target]
         floor = min((w.choices[c][1] for c in passing), default=math.inf)
-        tries = sorted((c for c in w.choices if w.choices[c][1] >= floor and w.alone.get(c, 0.0) <= target),
-                       key=lambda c: w.choices[c][1])
-        for name in tries:
-            sim.set(w, name)
-            if sim.error() <= target:
-                w.choice = name
-                kept.append(w)
-                break
-            sim.set(w, "float32")
-    while kept and sim.error(held=True) > budget:        # 3. held-out check
+        return sorted((c for c in w.choices if w.choices[c][1] >= floor and w.alone.get(c, 0.0) <= target),
+                      key=lambda c: w.choices[c][1])
+
+    def fill(kept, held):
+        """Greedily give each float32 weight its smallest choice that keeps the error within
+        the margins (the held-out one too when `held`)."""
+        for w in sorted(usable, key=priority):
+            if w in kept:
+                continue
+            for name in tries(w):
+                sim.set(w, name)
+                if sim.error() <= target and (not held or sim.error(held=True) <= budget * HELD_OUT_MARGIN):
+                    w.choice = name
+                    kept.append(w)
+                    break
+                sim.set(w, "float32")
+
+    kept: list = []
+    fill(kept, held=False)                                             # 2. together
+    stepped = False
+    while kept and sim.error(held=True) > budget * HELD_OUT_MARGIN:   # 3. held-out check
+        # the last kept steps up to its next more faithful choice and goes to the front, so
+        # that each weight steps once (int8 to bfloat16) before any goes back to float32
         w = kept.pop()
-        sim.set(w, "float32")
-        w.choice = "float32"
+        w.choice = _more_faithful(w, target)
+        sim.set(w, w.choice)
+        if w.choice != "float32":
+            kept.insert(0, w)
+        stepped = True
+    if stepped:   # room freed by the steps: the weights left float32 try again, held-out checked
+        fill(kept, held=True)
     for w in usable:
         sim.set(w, "float32")
     return kept
+
+
+def _fidelity(choice):
+    """Rank of a choice by how faithfully it keeps the weight (heavier pruning first)."""
+    if choice.startswith("prune-"):
+        return (0, -float(choice[len("prune-"):]))
+    return ({"int8": 1, "bf16": 2, "float32": 3}[choice], 0.0)
+
+
+def _more_faithful(w, target):
+    """The next choice after `w.choice` in fidelity that was not seen failing alone (float32
+    last): a step of the held-out check."""
+    up = sorted((c for c in w.choices if _fidelity(c) > _fidelity(w.choice) and w.alone.get(c, 0.0) <= target),
+                key=_fidelity)
+    return up[0] if up else "float32"
 
 
 # ---- building and checking candidates -----------------------------------------------------------
@@ -365,14 +407,22 @@ def build(input_dir, stages, out_dir):
     return out_dir
 
 
-def _slower(orig, cand, timing):
-    """(slower, timings): whether `cand` is more than LATENCY_TOLERANCE x slower than `orig` on
-    some key by both estimates (measure.slowdown), confirmed by a second measurement."""
-    t = measure.time_models([orig, cand], timing)
+def _slower(orig, cand, timing, workdir):
+    """(slower, timings, why it could not be timed): whether `cand` is more than
+    LATENCY_TOLERANCE x slower than `orig` on some key by both estimates (measure.slowdown),
+    each model served alone in fresh processes (measure.time_fresh: side by side in one process
+    sub-millisecond models measure differently). A slowdown counts only when it holds over
+    twice as many processes: one process's median can sit 1.3x from the next one's."""
+    t, errs = measure.time_fresh([orig.path, cand.path], timing, os.path.join(workdir, "fresh"))
+    if errs:
+        return True, None, "; ".join(errs.values())
     if measure.slowdown(t[1], t[0]) <= LATENCY_TOLERANCE:
-        return False, t
-    t2 = measure.time_models([orig, cand], timing)
-    return measure.slowdown(t2[1], t2[0]) > LATENCY_TOLERANCE, t2
+        return False, t, None
+    more, errs = measure.time_fresh([orig.path, cand.path], timing, os.path.join(workdir, "fresh"))
+    if errs:
+        return True, None, "; ".join(errs.values())
+    t = measure.pooled(t, more)
+    return measure.slowdown(t[1], t[0]) > LATENCY_TOLERANCE, t, None
 
 
 def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples=None, workdir=None,
@@ -382,7 +432,8 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
     `original`: the input model already loaded (measure.Model)."""
     if not (budget >= 0 and math.isfinite(budget)):
         raise SmoptError(f"--compression_accuracy_budget must be a non-negative number, got {budget}")
-    report = {"budget": budget, "search_margin": SEARCH_MARGIN, "latency_tolerance": LATENCY_TOLERANCE,
+    report = {"budget": budget, "search_margin": SEARCH_MARGIN, "held_out_margin": HELD_OUT_MARGIN,
+              "latency_tolerance": LATENCY_TOLERANCE,
               "kept": False, "weights": []}
     orig_size = measure.model_size(input_dir)
     report["before"] = {"size": orig_size}
@@ -443,37 +494,52 @@ def choose_compression(input_dir, prefix, module, budget=DEFAULT_BUDGET, samples
         cand = measure.Model(cand_dir, "the compressed model")
         err = measure.output_error(sim.ref_held, cand.run(held_set))
         size = measure.model_size(cand_dir)
-        slower, t = _slower(original, cand, timing)
-        after = {"size": size, "error": err, "latency": _lat(t[1])}
-        report["before"]["latency"] = _lat(t[0])
+        after = {"size": size, "error": err}
         report["before"]["error"] = 0.0
         report["after"] = after
         report["stages"] = stages
-        if err > budget:
-            report["message"] = (f"the compressed model's held-out error {err:.3g} exceeds the budget "
-                                 f"{budget:g} (the search measured less): left uncompressed")
+        if err > budget * HELD_OUT_MARGIN:
+            report["message"] = (f"the compressed model's held-out error {err:.3g} exceeds {HELD_OUT_MARGIN:g} x the "
+                                 f"budget {budget:g} (the search measured less): left uncompressed")
             return [], report
         if size >= orig_size:
             report["message"] = f"the compressed model is not smaller ({size} >= {orig_size} bytes): left uncompressed"
             return [], report
-        if slower:
-            report["message"] = ("the compressed model is slower than the original by more than "
-                                 f"{(LATENCY_TOLERANCE - 1) * 100:.0f}%: left uncompressed")
-            continue
-        report.pop("message", None)
+        finals = [(stages, cand, after)]
         dyn = [c for w in chosen if w.choice == "int8" for c in w.consts]
-        if dyn:
-            stages = _try_dynamic_range(input_dir, prefix, weights, dyn, cand, original, held_set, sim,
-                                        budget, timing, workdir, report, serving_stage) or stages
-        report["kept"] = True
-        report["stages"] = stages
-        return stages, report
+        if dyn:   # dynamic range first when it is the faster one
+            finals[:0] = _try_dynamic_range(input_dir, prefix, weights, dyn, cand, held_set, sim, budget, timing,
+                                            workdir, report, serving_stage)
+        for stages_i, model_i, after_i in finals:
+            slower, t, why = _slower(original, model_i, timing, workdir)
+            if t is not None:
+                report["before"]["latency"] = _lat(t[0])
+                after_i["latency"] = _lat(t[1])
+            report["after"] = after_i
+            if why:
+                report["message"] = f"the compressed model cannot be timed in a fresh process ({why}): left uncompressed"
+                return [], report
+            if slower:
+                continue
+            report.pop("message", None)
+            if "dynamic_range" in report:
+                report["dynamic_range"]["kept"] = model_i is not cand
+            if model_i is not cand:
+                for entry in report["weights"]:
+                    if entry["choice"] == "int8":
+                        entry["choice"] = "int8 dynamic range"
+            report["kept"] = True
+            report["stages"] = stages_i
+            return stages_i, report
+        report["message"] = ("the compressed model is slower than the original by more than "
+                             f"{(LATENCY_TOLERANCE - 1) * 100:.0f}%: left uncompressed")
     return [], report
 
 
-def _try_dynamic_range(input_dir, prefix, weights, dyn, wo_model, original, held_set, sim, budget, timing,
-                       workdir, report, serving_stage):
-    """Dynamic-range int8 for the int8 weights when it is within budget and >= 5% faster."""
+def _try_dynamic_range(input_dir, prefix, weights, dyn, wo_model, held_set, sim, budget, timing, workdir, report,
+                       serving_stage):
+    """[(stages, model, after)] for dynamic-range int8 on the int8 weights when it is within the
+    budget and >= 5% faster than weight-only int8 (timed side by side), else []."""
     stages = stages_for(weights, serving_stage, dynamic=dyn)
     try:
         d = build(input_dir, prefix + stages, os.path.join(workdir, "compressed_dynamic"))
@@ -481,19 +547,12 @@ def _try_dynamic_range(input_dir, prefix, weights, dyn, wo_model, original, held
         err = measure.output_error(sim.ref_held, model.run(held_set))
     except SmoptError as e:
         report["dynamic_range"] = {"kept": False, "why": str(e)}
-        return None
-    t = measure.time_models([wo_model, model, original], timing)
+        return []
+    t = measure.time_models([wo_model, model], timing)
     gm = measure.speedup_ratio(t[1], t[0])
-    kept = err <= budget and gm <= DYNAMIC_RANGE_GAIN and measure.slowdown(t[1], t[2]) <= LATENCY_TOLERANCE
-    report["dynamic_range"] = {"kept": kept, "error": err, "latency": _lat(t[1]),
-                               "latency_vs_weight_only": gm}
-    if kept:
-        report["after"] = {"size": measure.model_size(d), "error": err, "latency": _lat(t[1])}
-        for entry in report["weights"]:
-            if entry["choice"] == "int8":
-                entry["choice"] = "int8 dynamic range"
-        return stages
-    return None
+    faster = err <= budget * HELD_OUT_MARGIN and gm <= DYNAMIC_RANGE_GAIN
+    report["dynamic_range"] = {"kept": False, "error": err, "latency_vs_weight_only": gm}
+    return [(stages, model, {"size": measure.model_size(d), "error": err})] if faster else []
 
 
 def _lat(t):

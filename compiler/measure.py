@@ -27,6 +27,10 @@ Two estimates of a ratio between models (`ratios`): the median of the per-round 
 (paired: load from other processes that comes and goes hits both) and the ratio of the
 fastest rounds; a decision needs both to agree (`slowdown`, `speedup_ratio`).
 
+`time_fresh` times each model alone in fresh Python processes (one model per process, as a
+server runs it; `FRESH_ROUNDS` per model, round-robin): the final latency decisions use it,
+since sub-millisecond models measure differently side by side in one process.
+
 Large models (variables/ over `ONE_AT_A_TIME_BYTES`) are loaded one at a time: `Model.release`
 drops a large model's TensorFlow state (it loads again when used) and `time_models` times
 such models one after the other (two passes in opposite orders, half the rounds each)
@@ -55,6 +59,7 @@ SAMPLE_STRINGS = (b"hello world", b"the quick brown fox jumps over the lazy dog"
 INT_HIGH = 8
 OTHER_DIM = 8
 ONE_AT_A_TIME_BYTES = 64 << 20
+FRESH_ROUNDS = 3
 
 
 # ---- sample inputs ------------------------------------------------------------------------
@@ -109,7 +114,7 @@ def _chunks(arrays, batch):
     return out
 
 
-def sample_inputs(module, path=None, batch=8, count=4, signatures=None):
+def sample_inputs(module, path=None, batch=8, count=8, signatures=None):
     """{signature name: [batch {key: array}]} (see the module docstring)."""
     sigs = _signatures(module, signatures)
     if not path:
@@ -251,10 +256,16 @@ def to_tensors(inputs):
                 else t.constant(v)) for k, v in inputs.items()}
 
 
+# What load_custom_ops registered: `time_fresh`'s processes register the same.
+CUSTOM_OPS: dict = {"modules": [], "libraries": []}
+
+
 def load_custom_ops(modules=(), libraries=()):
     """Register custom ops with TensorFlow: import each Python module (tensorflow_text
     registers its ops on import), load each op library with tf.load_op_library."""
     import importlib
+    CUSTOM_OPS["modules"] += [m for m in modules if m not in CUSTOM_OPS["modules"]]
+    CUSTOM_OPS["libraries"] += [os.path.abspath(x) for x in libraries if os.path.abspath(x) not in CUSTOM_OPS["libraries"]]
     for mod in modules:
         try:
             importlib.import_module(mod)
@@ -458,6 +469,77 @@ def _time_one_at_a_time(models, inputs, rounds, target_s):
     return [{k: np.asarray(v) for k, v in s.items()} for s in samples]
 
 
+def time_fresh(paths, inputs, workdir, rounds=None, envs=None):
+    """([{(sig, batch): per-process median seconds per call (numpy array, one per round)} or
+    None], {index: why}) for the SavedModels at `paths`, each timed alone in a fresh Python
+    process, as a server runs one model: `rounds` processes per model, round-robin, the order
+    reversed every other round, so that drift on the machine hits every model alike. Loaded
+    side by side in one process, sub-millisecond models measure differently (shared thread
+    pools and caches): a cluster that measured faster interleaved ran 1.45x slower alone.
+    `envs`: extra environment per model (e.g. TF_XLA_FLAGS). A model whose process fails
+    gives None and its error line. The result works with `ratios`, `slowdown`, `speedup_ratio`."""
+    import json
+    import pickle
+    import subprocess
+    import sys
+    rounds = rounds or FRESH_ROUNDS
+    os.makedirs(workdir, exist_ok=True)
+    feed = os.path.join(workdir, "fresh_inputs.pkl")
+    with open(feed, "wb") as f:
+        pickle.dump(inputs, f)
+    runs: list[list[dict]] = [[] for _ in paths]
+    errors: dict[int, str] = {}
+    order = list(range(len(paths)))
+    for r in range(rounds):
+        for i in (order if r % 2 == 0 else order[::-1]):
+            if i in errors:
+                continue
+            out = os.path.join(workdir, f"fresh_{i}_{r}.json")
+            env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **((envs or {}).get(i) or {}))
+            cmd = [sys.executable, "-m", "smopt.compiler.measure", paths[i], feed, out]
+            cmd += [a for m in CUSTOM_OPS["modules"] for a in ("--custom_op_module", m)]
+            cmd += [a for x in CUSTOM_OPS["libraries"] for a in ("--custom_op_library", x)]
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                errors[i] = (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[-1]
+                continue
+            with open(out) as f:
+                runs[i].append(json.load(f))
+    keys = list(inputs)
+    res = [None if i in errors else {k: np.asarray([run[f"{k[0]}@{k[1]}"] for run in runs[i]]) for k in keys}
+           for i in range(len(paths))]
+    return res, errors
+
+
+def pooled(first, second):
+    """Two `time_fresh` results of the same models as one with the rounds of both (None where
+    either failed)."""
+    return [None if a is None or b is None else {k: np.concatenate([a[k], b[k]]) for k in a}
+            for a, b in zip(first, second)]
+
+
+def _fresh_child(argv):
+    """The process `time_fresh` starts: MODEL INPUTS.pkl OUT.json [--custom_op_module M]...
+    One model alone; per input, the median of `time_models`' rounds (longer ones than in
+    process: starting the process costs more than timing)."""
+    import argparse
+    import json
+    import pickle
+    ap = argparse.ArgumentParser(prog="smopt.compiler.measure")
+    ap.add_argument("model")
+    ap.add_argument("inputs")
+    ap.add_argument("out")
+    ap.add_argument("--custom_op_module", action="append", default=[])
+    ap.add_argument("--custom_op_library", action="append", default=[])
+    a = ap.parse_args(argv)
+    load_custom_ops(a.custom_op_module, a.custom_op_library)
+    with open(a.inputs, "rb") as f:
+        inputs = pickle.load(f)
+    (t,) = time_models([Model(a.model)], inputs, rounds=15, target_s=0.01)
+    with open(a.out, "w") as f:
+        json.dump({f"{sig}@{b}": float(np.median(v)) for (sig, b), v in t.items()}, f)
+
+
 def seconds(timing):
     """{key: median seconds per call} of one model's `time_models` entry."""
     return {k: float(np.median(v)) for k, v in timing.items()}
@@ -517,3 +599,11 @@ def latency_text(lat):
     if not lat:
         return "-"
     return ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items())
+
+
+if __name__ == "__main__":
+    import sys
+    try:
+        _fresh_child(sys.argv[1:])
+    except Exception as e:   # one line for the parent's message
+        sys.exit(f"timing in a fresh process failed: {_first_line(e)}")

@@ -100,6 +100,7 @@ def test_slower_model_is_left_uncompressed(built, tmp_path, capsys, monkeypatch)
     measured exactly as fast), the MLP comes out uncompressed, with the reason."""
     from smopt.compiler import compression
     monkeypatch.setattr(compression, "LATENCY_TOLERANCE", 0.0)
+    monkeypatch.setattr(measure, "FRESH_ROUNDS", 1)   # each candidate is timed twice: keep it short
     src = built("mlp")
     out = str(tmp_path / "mlp_slow")
     rep, err = _run(src, out, capsys)

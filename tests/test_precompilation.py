@@ -90,27 +90,35 @@ def _two_cluster_model(path):
     ({"with_clusters": 0.5, "without_0": 0.6, "without_1": 0.55}, "both"),     # each cluster pays
     ({"with_clusters": 0.5, "without_0": 0.4, "without_1": 0.55}, "second"),   # the first loses
     ({"with_clusters": 1.2, "without_0": 1.1, "without_1": 1.1}, "none"),      # compiling loses
+    ({"with_clusters": 0.9, "without_0": 0.85, "without_1": 0.85}, "both"),    # lose alone, win together
+    ({"with_clusters": 0.5, "without_0": 0.6, "without_1": 0.55,               # win side by side in one
+      "fresh": {"with_clusters": 1.1}}, "none"),                               # process, lose served alone
+    ({"with_clusters": 0.5, "without_0": 0.4, "without_1": 0.55,               # in one process the first
+      "fresh": {"kept_clusters": 0.7}}, "both"),                               # loses; alone all win more
 ])
 def test_decisions_follow_the_timings(tmp_path, capsys, monkeypatch, effect, expect):
-    """The decision logic on timings where the answer is known: time_models is replaced by
-    one that reports each variant's latency as a factor of the model without clusters (the
-    model keeping all but the first cluster is the `without_0` variant)."""
+    """The decision logic on timings where the answer is known: time_models (in one process)
+    and time_fresh (fresh processes: the final choice) are replaced by ones that report each
+    variant's latency as a factor of the model without clusters (the model keeping all but
+    the first cluster is the `without_0` variant; "fresh" overrides in fresh processes)."""
     src = _two_cluster_model(str(tmp_path / "two"))
-    real = measure.time_models
+
+    def factor(path):
+        tag = os.path.basename(path)[len("precompile_"):]
+        return effect["without_0"] if tag == "kept_clusters" else effect.get(tag, 1.0)
 
     def fake(models, inputs, **kw):
-        out = []
-        for m in models:
-            tag = os.path.basename(m.path)[len("precompile_"):]
-            f = effect.get(tag, 1.0)
-            if tag == "kept_clusters":   # only ever the first cluster undone here
-                f = effect["without_0"]
-            out.append({k: np.full(15, 1e-3 * f) for k in inputs})
-        return out
+        return [{k: np.full(15, 1e-3 * factor(m.path)) for k in inputs} for m in models]
+
+    def fake_fresh(paths, inputs, workdir, **kw):
+        fresh = effect.get("fresh", {})
+        f = [fresh.get(os.path.basename(p)[len("precompile_"):], factor(p)) for p in paths]
+        return [{k: np.full(3, 1e-3 * x) for k in inputs} for x in f], {}
     monkeypatch.setattr(measure, "time_models", fake)
+    monkeypatch.setattr(measure, "time_fresh", fake_fresh)
     out = str(tmp_path / "opt")
     rep, _ = _run(src, out, capsys)
-    monkeypatch.setattr(measure, "time_models", real)
+    monkeypatch.undo()
     names = [c["function"] for c in rep["clusters"]]
     assert len(names) == 2
     want = {"both": names, "second": names[1:], "none": []}[expect]
