@@ -1,7 +1,7 @@
 """smopt-optimize against the original model: precompilation and compression, side by side.
 
     python benchmarks/optimize_vs_original.py [--models mlp,cnn,...] [--corpus fast|full]
-        [--repeats 3] [--batch-sizes 1,8]
+        [--repeats 3] [--batch-sizes 1,8] [--only precompilation|compression]
 
 For each model (tests/models_runtime.py, tests/models_compression.py and a tf_keras
 MobileNetV2 at 96x96, weights=None; built once under --workdir; with --corpus also the
@@ -170,6 +170,8 @@ def main():
                     help="also the real-world corpus's models of this tier (tests/corpus/)")
     ap.add_argument("--repeats", type=int, default=3, help="fresh processes per latency figure")
     ap.add_argument("--batch-sizes", default="1,8")
+    ap.add_argument("--only", choices=("precompilation", "compression"),
+                    help="run smopt-optimize with this option alone (the other columns stay empty)")
     ap.add_argument("--workdir", default=os.path.join("/tmp", "smopt-bench-optimize"))
     args = ap.parse_args()
     sizes = [int(b) for b in args.batch_sizes.split(",")]
@@ -192,9 +194,12 @@ def main():
         flags = ["--sample_inputs", _sample_file(name, src, args.workdir)] if cm else []
         bsizes = [0] if cm else sizes
         pre_dir, comp_dir = os.path.join(args.workdir, name + "_pre"), os.path.join(args.workdir, name + "_comp")
-        pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true", *flags, modules=modules)
-        comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true", *flags, modules=modules)
-        t, errs = timed([("orig", src, None), ("jit", src, {"TF_XLA_FLAGS": AUTO_JIT}),
+        pre_rep = comp_rep = pre_err = comp_err = None
+        if args.only != "compression":
+            pre_rep, pre_err = optimize(src, pre_dir, "--allow_precompilation=true", *flags, modules=modules)
+        if args.only != "precompilation":
+            comp_rep, comp_err = optimize(src, comp_dir, "--allow_compression=true", *flags, modules=modules)
+        t, errs = timed([("orig", src, None), ("jit", src if args.only != "compression" else None, {"TF_XLA_FLAGS": AUTO_JIT}),
                          ("pre", pre_dir if pre_rep else None, None),
                          ("comp", comp_dir if comp_rep else None, None)], npz, bsizes, args.repeats,
                         os.path.join(args.workdir, name + "_timing"))

@@ -11,7 +11,10 @@ dynamic range, weight-only) it converts the float SavedModel with
   an abort inside TF's quantizer is reported instead of ending the benchmark),
 then reports the exported size (saved_model.pb + variables/, and variables/ alone), the
 max-abs / mean-abs error of the quantized model's outputs against the float model on held-out
-inputs (run in TF on CPU) and the conversion time. Ratios are smopt / TF.
+inputs (run in TF on CPU), the conversion time, and the inference latency of every model
+(float included) at batch sizes 1 and 8, each served alone in fresh processes
+(compiler/measure.py `time_fresh`, `--repeats` processes per model, round-robin). Ratios are
+smopt / TF, latency also quantized / float.
 
 Timing is symmetric: each conversion runs in a fresh Python process that imports TensorFlow
 (and smopt's converter) before the clock starts and times the one conversion call (smopt's
@@ -46,6 +49,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import models_quant as mq  # noqa: E402
 
+LATENCY_BATCHES = (1, 8)
 HELD_OUT = 256   # default number of inputs the errors are measured on (max-abs over 32 was noise)
 METHODS = [("static_range", "METHOD_STATIC_RANGE_INT8"), ("dynamic_range", "METHOD_DYNAMIC_RANGE_INT8"),
            ("weight_only", "METHOD_STATIC_RANGE_WEIGHT_ONLY_INT8")]
@@ -161,13 +165,20 @@ def main(argv=None):
         if not args.out:
             shutil.rmtree(work, ignore_errors=True)
 
+    lat_head = "".join(f"{f'ms @{b}':>9}" for b in LATENCY_BATCHES)
     print(f"{'seed':>4} {'model':<5} {'method':<14} {'impl':<6} {'size KB':>8} {'vars KB':>8} {'max-abs':>9} "
-          f"{'mean-abs':>9} {'time s':>7}  note")
-    for seed, model, method, impl, size, vsize, mx, mean, secs, note in rows:
+          f"{'mean-abs':>9} {'time s':>7}{lat_head}{'vs float':>9}  note")
+    floats = {(r[0], r[1]): r[10] for r in rows if r[2] == "float"}
+    for seed, model, method, impl, size, vsize, mx, mean, secs, note, lat in rows:
         f = (lambda v, spec: format(v, spec) if v is not None else "-")
+        ms = "".join(f"{f(lat.get(b) and lat[b] * 1e3, '9.3f')}" for b in LATENCY_BATCHES)
+        base = floats.get((seed, model)) or {}
+        rel = [lat[b] / base[b] for b in LATENCY_BATCHES if lat.get(b) and base.get(b)]
+        vs = f"x{float(np.exp(np.mean(np.log(rel)))):.2f}" if rel and method != "float" else "-"
         print(f"{seed:>4} {model:<5} {method:<14} {impl:<6} {size / 1024:8.1f} {vsize / 1024:8.1f} {f(mx, '9.5f')} "
-              f"{f(mean, '9.5f')} {f(secs, '7.2f')}  {note or ''}")
-    print("\nsmopt / TF ratios (size: saved_model.pb + variables/; time: conversion)")
+              f"{f(mean, '9.5f')} {f(secs, '7.2f')}{ms}{vs:>9}  {note or ''}")
+    print("\nsmopt / TF ratios (size: saved_model.pb + variables/; time: conversion; latency: geometric mean "
+          "over the batch sizes)")
     by = {r[:4]: r for r in rows}
     for seed in seeds:
         for model in models:
@@ -178,7 +189,9 @@ def main(argv=None):
                     continue
                 err = (f"max-abs err {o[6] / t[6]:.2f}x  mean-abs err {o[7] / t[7]:.2f}x"
                        if o[6] is not None and t[6] not in (None, 0) and t[7] else "")
-                print(f"{seed:>4} {model:<5} {method:<14} size {o[4] / t[4]:.2f}x  time {o[8] / t[8]:.2f}x  {err}")
+                rel = [o[10][b] / t[10][b] for b in LATENCY_BATCHES if o[10].get(b) and t[10].get(b)]
+                lat = f"latency {float(np.exp(np.mean(np.log(rel)))):.2f}x  " if rel else ""
+                print(f"{seed:>4} {model:<5} {method:<14} size {o[4] / t[4]:.2f}x  time {o[8] / t[8]:.2f}x  {lat}{err}")
     return 0
 
 
@@ -198,7 +211,8 @@ def _measure(work, model, seed, args):
         samples = mq.mlp_samples(args.samples, seed=sample_seed, batch=4, key=key)
         test = mq.mlp_samples(1, seed=99, batch=args.held_out, key=key)[0]
     ds = mq.write_dataset(os.path.join(work, f"{model}_s{seed}.tfrecord"), samples)
-    rows = [(seed, model, "float", "-", model_bytes(src), dir_bytes(src, "variables"), 0.0, 0.0, None, None)]
+    rows = [[seed, model, "float", "-", model_bytes(src), dir_bytes(src, "variables"), 0.0, 0.0, None, None]]
+    outs = {0: src}
     for method, preset in METHODS:
         for impl in ("smopt", "tf"):
             out = os.path.join(work, f"{model}_s{seed}_{method}_{impl}")
@@ -210,8 +224,24 @@ def _measure(work, model, seed, args):
                     mx, mean, _ = errors(src, out, test)
                 except Exception as e:  # the quantized model does not run in TF on CPU
                     note = f"does not run: {str(e).strip().splitlines()[0][:100]}"
-            rows.append((seed, model, method, impl, model_bytes(out), dir_bytes(out, "variables"), mx, mean, secs, note))
-    return rows
+            if note is None:
+                outs[len(rows)] = out
+            rows.append([seed, model, method, impl, model_bytes(out), dir_bytes(out, "variables"), mx, mean, secs, note])
+    # inference latency: every model that runs, each alone in fresh processes
+    from smopt.compiler import measure
+    feeds = {("serving_default", b): {k: v[:b] for k, v in test.items()} for b in LATENCY_BATCHES}
+    idx = sorted(outs)
+    t, errs = measure.time_fresh([outs[i] for i in idx], feeds, os.path.join(work, f"{model}_s{seed}_timing"),
+                                 rounds=args.repeats)
+    for j, i in enumerate(idx):
+        lat = measure.seconds(t[j]) if t[j] is not None else {}
+        rows[i].append({b: lat.get(("serving_default", b)) for b in LATENCY_BATCHES})
+        if j in errs:
+            rows[i][9] = f"timing failed: {errs[j][:100]}"
+    for r in rows:
+        if len(r) == 10:
+            r.append({})
+    return [tuple(r) for r in rows]
 
 
 if __name__ == "__main__":

@@ -47,9 +47,11 @@ The kept choices are then checked on the held-out half: while the error exceeds
 (heavier to lighter pruning, int8, bfloat16, float32) and goes to the front, so each steps
 before any steps twice; the weights then left float32 get the greedy
 pass again, each choice checked on both halves. The margins leave room for inputs
-neither half has seen: the max-abs error over more examples only grows (MobileNetV2 and a
-ConvNeXt-like model, checked at the full budget on 16 held-out examples, measured 1.08-1.10x
-the budget on 32 others), so the measured decisions draw 8 batches (measure.sample_inputs).
+neither half has seen: the max-abs error over more examples only grows, and a softmax's
+tail is heavy. MobileNetV2 and a ConvNeXt-like model, checked at the full budget on 16
+held-out examples, measured 1.08-1.10x the budget on 32 others; with 8 batches
+(measure.sample_inputs: 32 held-out examples) and a 0.9 margin, MobileNetV2's 0.0080 was
+0.0101 on 32 others (1.26x). Hence 0.7 for the search and 0.75 for the held-out check.
 
 Check (real model). The compressed model is built and exported with the chosen stages, loaded
 and run: its held-out error must be within `HELD_OUT_MARGIN` x budget, its size smaller than
@@ -80,8 +82,8 @@ from smopt.compiler.errors import SmoptError
 
 DEFAULT_BUDGET = 0.01
 MIN_ELEMENTS = 1024
-SEARCH_MARGIN = 0.8
-HELD_OUT_MARGIN = 0.9
+SEARCH_MARGIN = 0.7
+HELD_OUT_MARGIN = 0.75
 LATENCY_TOLERANCE = 1.05
 DYNAMIC_RANGE_GAIN = 0.95
 FOLD_LIMIT = 10 << 20

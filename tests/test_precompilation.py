@@ -159,3 +159,16 @@ def test_cost_model_without_a_gpu(tmp_path, capsys):
     assert _clusters(out) == sorted(c["function"] for c in rep["clusters"] if c["kept"])
     x = {"serving_default": [{"audio": np.random.default_rng(6).standard_normal((2, 8000)).astype(np.float32)}]}
     assert measure.output_error(measure.Model(src).run(x), measure.Model(out).run(x)) <= 1e-4
+
+
+def test_time_fresh_times_each_model_alone(tmp_path):
+    """measure.time_fresh, which the final decisions use: one result per model and round, in
+    the shape `ratios` takes; a model that cannot run gives None and one line saying why."""
+    src = _two_cluster_model(str(tmp_path / "two"))
+    feeds = {("serving_default", b): {"x": np.ones((b, 8), np.float32)} for b in (1, 4)}
+    t, errs = measure.time_fresh([src, str(tmp_path / "missing")], feeds, str(tmp_path / "w"), rounds=2)
+    assert set(t[0]) == set(feeds) and all(v.shape == (2,) and np.all(v > 0) for v in t[0].values())
+    assert t[1] is None and list(errs) == [1]
+    assert "SavedModel file does not exist" in errs[1] and "\n" not in errs[1]
+    assert measure.speedup_ratio(t[0], t[0]) == 1.0
+    assert all(len(v) == 4 for v in measure.pooled([t[0]], [t[0]])[0].values())
