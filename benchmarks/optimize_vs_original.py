@@ -130,20 +130,12 @@ def optimize(src, out, *flags, modules=()):
 
 
 def _sample_file(name, src, workdir):
-    """A TFRecord of RepresentativeDataSample: the model's own feed for seeds 0-7, a batch each."""
-    from smopt.compiler import tfproto
-    from smopt.compiler.optimize import _tensor_proto_bytes, tfrecord
-    cls = tfproto.message("tensorflow.quantization.RepresentativeDataSample")
-    records = []
-    for seed in range(8):
-        msg = cls()
-        for k, v in inputs(name, src, 8, seed).items():
-            msg.tensor_proto_inputs[k].ParseFromString(_tensor_proto_bytes(v))
-        records.append(msg.SerializeToString())
-    path = os.path.join(workdir, name + ".samples.tfrecord")
-    with open(path, "wb") as f:
-        f.write(tfrecord(records))
-    return path
+    """A TFRecord of RepresentativeDataSample (TF's own saver): the model's own feed for seeds
+    0-7, a batch each."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import models_quant
+    return models_quant.write_dataset(os.path.join(workdir, name + ".samples.tfrecord"),
+                                      [inputs(name, src, 8, seed) for seed in range(8)])
 
 
 def error(name, src, out):
@@ -175,6 +167,7 @@ def main():
     ap.add_argument("--workdir", default=os.path.join("/tmp", "smopt-bench-optimize"))
     args = ap.parse_args()
     sizes = [int(b) for b in args.batch_sizes.split(",")]
+    from smopt.compiler import measure
     os.makedirs(args.workdir, exist_ok=True)
     names = [n for n in args.models.split(",") if n]
     if args.corpus:
@@ -186,7 +179,6 @@ def main():
         np.savez(npz, **inputs(name, src, 8, 0))
         cm = _corpus().MODELS[name] if "." in name else None
         modules = cm.custom_op_modules if cm else ()
-        from smopt.compiler import measure
         measure.load_custom_ops(modules)   # error() loads both models here, the timing processes too
         # a corpus model gets its own feed as --sample_inputs (8 batches, seeds 0-7; the error
         # is measured on seeds 101-102), as a user with data would run it: generated strings or

@@ -211,7 +211,8 @@ def _measure(work, model, seed, args):
         samples = mq.mlp_samples(args.samples, seed=sample_seed, batch=4, key=key)
         test = mq.mlp_samples(1, seed=99, batch=args.held_out, key=key)[0]
     ds = mq.write_dataset(os.path.join(work, f"{model}_s{seed}.tfrecord"), samples)
-    rows = [[seed, model, "float", "-", model_bytes(src), dir_bytes(src, "variables"), 0.0, 0.0, None, None]]
+    # the last field: {batch size: seconds}, filled by the timing below
+    rows = [[seed, model, "float", "-", model_bytes(src), dir_bytes(src, "variables"), 0.0, 0.0, None, None, {}]]
     outs = {0: src}
     for method, preset in METHODS:
         for impl in ("smopt", "tf"):
@@ -226,7 +227,8 @@ def _measure(work, model, seed, args):
                     note = f"does not run: {str(e).strip().splitlines()[0][:100]}"
             if note is None:
                 outs[len(rows)] = out
-            rows.append([seed, model, method, impl, model_bytes(out), dir_bytes(out, "variables"), mx, mean, secs, note])
+            rows.append([seed, model, method, impl, model_bytes(out), dir_bytes(out, "variables"), mx, mean, secs, note,
+                         {}])
     # inference latency: every model that runs, each alone in fresh processes
     from smopt.compiler import measure
     feeds = {("serving_default", b): {k: v[:b] for k, v in test.items()} for b in LATENCY_BATCHES}
@@ -235,12 +237,9 @@ def _measure(work, model, seed, args):
                                  rounds=args.repeats)
     for j, i in enumerate(idx):
         lat = measure.seconds(t[j]) if t[j] is not None else {}
-        rows[i].append({b: lat.get(("serving_default", b)) for b in LATENCY_BATCHES})
+        rows[i][10] = {b: lat.get(("serving_default", b)) for b in LATENCY_BATCHES}
         if j in errs:
             rows[i][9] = f"timing failed: {errs[j][:100]}"
-    for r in rows:
-        if len(r) == 10:
-            r.append({})
     return [tuple(r) for r in rows]
 
 

@@ -43,9 +43,13 @@ Size (`model_size`): saved_model.pb plus variables/, as the quantization benchma
 from __future__ import annotations
 
 import gc
+import json
 import math
 import os
+import pickle
 import re
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -478,10 +482,6 @@ def time_fresh(paths, inputs, workdir, rounds=None, envs=None):
     pools and caches): a cluster that measured faster interleaved ran 1.45x slower alone.
     `envs`: extra environment per model (e.g. TF_XLA_FLAGS). A model whose process fails
     gives None and its error line. The result works with `ratios`, `slowdown`, `speedup_ratio`."""
-    import json
-    import pickle
-    import subprocess
-    import sys
     rounds = rounds or FRESH_ROUNDS
     os.makedirs(workdir, exist_ok=True)
     feed = os.path.join(workdir, "fresh_inputs.pkl")
@@ -523,8 +523,6 @@ def _fresh_child(argv):
     One model alone; per input, the median of `time_models`' rounds (longer ones than in
     process: starting the process costs more than timing)."""
     import argparse
-    import json
-    import pickle
     ap = argparse.ArgumentParser(prog="smopt.compiler.measure")
     ap.add_argument("model")
     ap.add_argument("inputs")
@@ -602,7 +600,6 @@ def latency_text(lat):
 
 
 if __name__ == "__main__":
-    import sys
     try:
         _fresh_child(sys.argv[1:])
     except Exception as e:   # one line for the parent's message
